@@ -1,0 +1,37 @@
+# Carrefour: the two commands of the quick start are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint check bench serve clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: create the venv, an SQLite database with the catalogue and a synthetic population,
+## print a credential per institution, and serve the API on http://127.0.0.1:8000
+demo: $(STAMP)
+	$(BIN)/carrefour demo
+
+## test: lint, format check, strict typing, then the whole suite on SQLite and PostgreSQL
+test: $(STAMP) lint
+	$(BIN)/pytest -n 2 -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy --strict src
+
+## bench: the benchmarks, printing a table
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+serve: $(STAMP)
+	$(BIN)/carrefour serve
+
+clean:
+	rm -rf $(VENV) carrefour.db carrefour.db-wal carrefour.db-shm

@@ -1,0 +1,1 @@
+"""Alembic migrations: Alembic owns the schema from the first table on."""

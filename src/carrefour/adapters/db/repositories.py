@@ -1,0 +1,310 @@
+"""Repositories over one SQLAlchemy connection: the SQL behind the ports of ``services``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, delete, insert, or_, select, update
+
+from carrefour.adapters.db import tables as t
+from carrefour.domain.catalogue import Catalogue, catalogue_from_mapping
+from carrefour.domain.directory import IntegrationLine
+from carrefour.domain.periods import Period
+from carrefour.services.unit_of_work import ConsultationEntry, CredentialRecord, LineHistory
+
+# Sections of the catalogue file kept in ``catalogue_entries``, with the field that keys them.
+CATALOGUE_SECTIONS: Mapping[str, tuple[str, ...]] = {
+    "capacities": ("sector", "code"),
+    "contributor_categories": ("code",),
+    "assimilation_codes": ("code",),
+    "flows": ("name",),
+    "deliberations": ("id",),
+}
+INSTITUTION_FIELDS = (
+    "id",
+    "name_fr",
+    "name_nl",
+    "sector",
+    "institution_type",
+    "enterprise_number",
+    "network_number",
+    "placeholder",
+)
+
+
+class SqlCatalogueStore:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def load(self) -> Catalogue:
+        data: dict[str, list[dict[str, Any]]] = {section: [] for section in CATALOGUE_SECTIONS}
+        data["institutions"] = [
+            {k: v for k, v in row._mapping.items() if k in INSTITUTION_FIELDS and v is not None}
+            for row in self._conn.execute(select(t.institutions).order_by(t.institutions.c.id))
+        ]
+        query = select(t.catalogue_entries).order_by(
+            t.catalogue_entries.c.kind, t.catalogue_entries.c.key
+        )
+        for row in self._conn.execute(query):
+            data.setdefault(row.kind, []).append(dict(row.body))
+        return catalogue_from_mapping(data)
+
+    def refresh(self, data: Mapping[str, Any], at: datetime) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        known = {row.id for row in self._conn.execute(select(t.institutions.c.id))}
+        institutions = list(data.get("institutions", []))
+        for entry in institutions:
+            values = {field: entry.get(field) for field in INSTITUTION_FIELDS}
+            values["placeholder"] = bool(entry.get("placeholder", False))
+            values["refreshed_at"] = at
+            if entry["id"] in known:
+                self._conn.execute(
+                    update(t.institutions).where(t.institutions.c.id == entry["id"]).values(values)
+                )
+            else:
+                self._conn.execute(insert(t.institutions).values(values))
+        counts["institutions"] = len(institutions)
+        self._conn.execute(delete(t.catalogue_entries))
+        for section, key_fields in CATALOGUE_SECTIONS.items():
+            entries = list(data.get(section, []))
+            if entries:
+                self._conn.execute(
+                    insert(t.catalogue_entries),
+                    [
+                        {
+                            "kind": section,
+                            "key": "/".join(str(entry[field]) for field in key_fields),
+                            "body": dict(entry),
+                            "refreshed_at": at,
+                        }
+                        for entry in entries
+                    ],
+                )
+            counts[section] = len(entries)
+        return counts
+
+    def push_endpoint(self, institution_id: str) -> str | None:
+        query = select(t.institutions.c.push_endpoint).where(t.institutions.c.id == institution_id)
+        value = self._conn.execute(query).scalar_one_or_none()
+        return str(value) if value else None
+
+    def set_push_endpoint(self, institution_id: str, url: str | None) -> None:
+        self._conn.execute(
+            update(t.institutions)
+            .where(t.institutions.c.id == institution_id)
+            .values(push_endpoint=url)
+        )
+
+
+class SqlCredentialRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, record: CredentialRecord) -> None:
+        self._conn.execute(
+            insert(t.credentials).values(
+                id=record.id,
+                institution_id=record.institution_id,
+                secret_hash=record.secret_hash,
+                created_at=record.created_at,
+                revoked_at=record.revoked_at,
+            )
+        )
+
+    def get(self, credential_id: str) -> CredentialRecord | None:
+        row = self._conn.execute(
+            select(t.credentials).where(t.credentials.c.id == credential_id)
+        ).first()
+        if row is None:
+            return None
+        return CredentialRecord(
+            id=row.id,
+            institution_id=row.institution_id,
+            secret_hash=row.secret_hash,
+            created_at=row.created_at,
+            revoked_at=row.revoked_at,
+        )
+
+    def revoke_all(self, institution_id: str, at: datetime) -> int:
+        result = self._conn.execute(
+            update(t.credentials)
+            .where(t.credentials.c.institution_id == institution_id)
+            .where(t.credentials.c.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        return int(result.rowcount)
+
+
+def _line(row: Row[Any]) -> IntegrationLine:
+    return IntegrationLine(
+        id=row.id,
+        niss=row.niss,
+        institution=row.institution_id,
+        capacity=row.capacity,
+        phase=row.phase,
+        period=Period(row.begin, row.end),
+    )
+
+
+_LINE_ORDER = (t.person_lines.c.niss, t.person_lines.c.begin, t.person_lines.c.id)
+
+
+class SqlDirectoryRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def lines_of(self, niss: str) -> list[IntegrationLine]:
+        c = t.person_lines.c
+        query = (
+            select(t.person_lines)
+            .where(c.niss == niss, c.cancelled_at.is_(None))
+            .order_by(*_LINE_ORDER)
+        )
+        return [_line(row) for row in self._conn.execute(query)]
+
+    def history_of(self, niss: str) -> list[LineHistory]:
+        c = t.person_lines.c
+        query = select(t.person_lines).where(c.niss == niss).order_by(*_LINE_ORDER)
+        return [
+            LineHistory(
+                line=_line(row),
+                change=row.change,
+                created_at=row.created_at,
+                changed_at=row.changed_at,
+                cancelled_at=row.cancelled_at,
+            )
+            for row in self._conn.execute(query)
+        ]
+
+    def cancel(self, niss: str, line_id: str, at: datetime, change: str) -> None:
+        c = t.person_lines.c
+        self._conn.execute(
+            update(t.person_lines)
+            .where(c.niss == niss, c.id == line_id)
+            .values(cancelled_at=at, changed_at=at, change=change)
+        )
+
+    def lines_of_many(self, nisses: Sequence[str]) -> list[IntegrationLine]:
+        if not nisses:
+            return []
+        query = (
+            select(t.person_lines)
+            .where(t.person_lines.c.niss.in_(list(nisses)), t.person_lines.c.cancelled_at.is_(None))
+            .order_by(*_LINE_ORDER)
+        )
+        return [_line(row) for row in self._conn.execute(query)]
+
+    def persons_of(
+        self, institution_id: str, *, at: date | None, after: str | None, limit: int
+    ) -> list[IntegrationLine]:
+        c = t.person_lines.c
+        query = select(t.person_lines).where(
+            c.institution_id == institution_id, c.cancelled_at.is_(None)
+        )
+        if at is not None:
+            query = query.where(and_(c.begin <= at, or_(c.end.is_(None), c.end >= at)))
+        if after is not None:
+            after_niss, _, after_id = after.partition(":")
+            query = query.where(
+                or_(c.niss > after_niss, and_(c.niss == after_niss, c.id > after_id))
+            )
+        query = query.order_by(c.niss, c.id).limit(limit)
+        return [_line(row) for row in self._conn.execute(query)]
+
+    def get(self, niss: str, line_id: str) -> IntegrationLine | None:
+        c = t.person_lines.c
+        row = self._conn.execute(
+            select(t.person_lines).where(c.niss == niss, c.id == line_id, c.cancelled_at.is_(None))
+        ).first()
+        return None if row is None else _line(row)
+
+    def add(self, line: IntegrationLine, at: datetime) -> None:
+        self._conn.execute(
+            insert(t.person_lines).values(
+                niss=line.niss,
+                id=line.id,
+                institution_id=line.institution,
+                capacity=line.capacity,
+                phase=line.phase,
+                begin=line.period.begin,
+                end=line.period.end,
+                created_at=at,
+                changed_at=at,
+                change="integrated",
+            )
+        )
+
+    def set_end(self, niss: str, line_id: str, end: date, at: datetime, change: str) -> None:
+        c = t.person_lines.c
+        self._conn.execute(
+            update(t.person_lines)
+            .where(c.niss == niss, c.id == line_id)
+            .values(end=end, changed_at=at, change=change)
+        )
+
+
+class SqlReplacementRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def replacement_of(self, niss: str) -> str | None:
+        c = t.niss_replacements.c
+        value = self._conn.execute(select(c.new_niss).where(c.old_niss == niss)).scalar()
+        return None if value is None else str(value)
+
+    def record(self, old_niss: str, new_niss: str, by: str, at: datetime) -> None:
+        self._conn.execute(
+            insert(t.niss_replacements).values(
+                old_niss=old_niss, new_niss=new_niss, recorded_by=by, recorded_at=at
+            )
+        )
+
+
+class SqlConsultationLog:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def append(self, entry: ConsultationEntry) -> None:
+        self._conn.execute(
+            insert(t.consultation_log).values(
+                at=entry.at,
+                caller=entry.caller,
+                action=entry.action,
+                flow=entry.flow,
+                niss=entry.niss,
+                rule_id=entry.rule_id,
+                allowed=entry.allowed,
+                reason_code=entry.reason_code,
+                status_code=entry.status_code,
+                detail=entry.detail,
+            )
+        )
+
+    def select(
+        self, *, niss: str | None = None, caller: str | None = None, limit: int = 100
+    ) -> list[ConsultationEntry]:
+        c = t.consultation_log.c
+        query = select(t.consultation_log)
+        if niss is not None:
+            query = query.where(c.niss == niss)
+        if caller is not None:
+            query = query.where(c.caller == caller)
+        query = query.order_by(c.position.desc()).limit(limit)
+        return [
+            ConsultationEntry(
+                at=row.at,
+                caller=row.caller,
+                action=row.action,
+                flow=row.flow,
+                niss=row.niss,
+                rule_id=row.rule_id,
+                allowed=row.allowed,
+                reason_code=row.reason_code,
+                status_code=row.status_code,
+                detail=row.detail,
+                position=row.position,
+            )
+            for row in self._conn.execute(query)
+        ]

@@ -1,0 +1,38 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from carrefour import __version__
+from carrefour.api import problems
+from carrefour.api.deps import HubDep
+from carrefour.api.routes import directory, institutions
+from carrefour.api.schemas import Health
+from carrefour.bootstrap import Hub
+
+
+def create_app(hub: Hub) -> FastAPI:
+    app = FastAPI(
+        title="Carrefour",
+        version=__version__,
+        summary="Crossroads bank for social security: directory, deliberations, distribution.",
+    )
+    app.state.hub = hub
+    problems.install(app)
+    app.include_router(institutions.router)
+    app.include_router(directory.router)
+
+    @app.get("/healthz", response_model=Health, tags=["operations"])
+    async def healthz(hub: HubDep) -> Health:
+        with hub.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return Health(
+            status="ok",
+            database=hub.engine.dialect.name,
+            time=hub.clock.now(),
+            version=__version__,
+        )
+
+    return app

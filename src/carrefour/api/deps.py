@@ -1,0 +1,34 @@
+"""Request dependencies: the hub, a unit of work, and the authenticated caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from carrefour.bootstrap import Hub
+from carrefour.domain.catalogue import Institution
+from carrefour.services.institutions import authenticate
+from carrefour.services.unit_of_work import UnitOfWork
+
+
+def get_hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+def get_uow(hub: Annotated[Hub, Depends(get_hub)]) -> Iterator[UnitOfWork]:
+    with hub.uow() as uow:
+        yield uow
+
+
+def get_caller(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]) -> Institution:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return authenticate(uow, token.strip() if scheme.lower() == "bearer" else None)
+
+
+HubDep = Annotated[Hub, Depends(get_hub)]
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+CallerDep = Annotated[Institution, Depends(get_caller)]

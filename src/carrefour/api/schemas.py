@@ -1,0 +1,92 @@
+"""API schemas, separate from tables and domain objects."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from carrefour.domain.catalogue import Institution
+from carrefour.domain.directory import IntegrationLine
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class InstitutionRead(BaseModel):
+    id: str
+    name_fr: str
+    name_nl: str
+    sector: int
+    institution_type: int
+    enterprise_number: str
+    network_number: str | None
+    placeholder: bool
+
+    @classmethod
+    def of(cls, institution: Institution) -> InstitutionRead:
+        return cls(
+            id=institution.id,
+            name_fr=institution.name_fr,
+            name_nl=institution.name_nl,
+            sector=institution.sector,
+            institution_type=institution.institution_type,
+            enterprise_number=institution.enterprise_number,
+            network_number=institution.network_number,
+            placeholder=institution.placeholder,
+        )
+
+
+class IntegrationCreate(BaseModel):
+    """Form I605. ``capacity`` is a 3-digit code of the caller's sector (``"001"``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    capacity: str = Field(examples=["001"])
+    phase: int = Field(default=1, ge=0, le=99)
+    begin: date
+    end: date | None = None
+
+
+class IntegrationEnd(BaseModel):
+    """Form S607: end the line on ``end``, or cut ``cut_begin``..``cut_end`` out of it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    end: date | None = None
+    cut_begin: date | None = None
+    cut_end: date | None = None
+
+
+class IntegrationRead(BaseModel):
+    id: str
+    niss: str
+    institution: str
+    capacity: str
+    phase: int
+    begin: date
+    end: date | None
+
+    @classmethod
+    def of(cls, line: IntegrationLine) -> IntegrationRead:
+        return cls(
+            id=line.id,
+            niss=line.niss,
+            institution=line.institution,
+            capacity=line.capacity,
+            phase=line.phase,
+            begin=line.period.begin,
+            end=line.period.end,
+        )
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+    time: datetime
+    version: str

@@ -1,0 +1,75 @@
+"""The composition root: the only place that picks concrete adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Engine
+
+from carrefour.adapters.db.engine import make_engine
+from carrefour.adapters.db.migrate import upgrade_schema
+from carrefour.adapters.db.unit_of_work import SqlUnitOfWork
+from carrefour.config import Settings, load_settings
+from carrefour.domain.catalogue import Catalogue
+from carrefour.services.unit_of_work import Clock
+
+
+class SystemClock:
+    """The real clock, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        return self.now().date()
+
+
+@dataclass
+class Hub:
+    """Everything a process needs: settings, the engine, the clock and the loaded catalogue."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    catalogue: Catalogue = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reload_catalogue()
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, self.catalogue, self.clock)
+
+    def reload_catalogue(self) -> Catalogue:
+        """Read the catalogue the database holds (after ``db upgrade`` refreshed it)."""
+        from carrefour.adapters.db.repositories import SqlCatalogueStore
+
+        with self.engine.connect() as conn:
+            self.catalogue = SqlCatalogueStore(conn).load()
+        return self.catalogue
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def upgrade_database(settings: Settings, clock: Clock | None = None) -> dict[str, int]:
+    """Create or migrate the schema, then load or refresh the packaged catalogue (idempotent)."""
+    from carrefour.adapters.catalogue_file import load_catalogue_data
+    from carrefour.adapters.db.repositories import SqlCatalogueStore
+
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade_schema(engine)
+        with engine.begin() as conn:
+            at = (clock or SystemClock()).now()
+            return SqlCatalogueStore(conn).refresh(load_catalogue_data(), at)
+    finally:
+        engine.dispose()
+
+
+def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Hub:
+    """A hub on an upgraded database."""
+    settings = settings or load_settings()
+    return Hub(
+        settings=settings, engine=make_engine(settings.database_url), clock=clock or SystemClock()
+    )

@@ -1,0 +1,1 @@
+"""The ``carrefour`` command line (Typer + Rich): one module per concept."""

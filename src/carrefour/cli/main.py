@@ -1,0 +1,76 @@
+"""The ``carrefour`` command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from carrefour.cli import db, directory, institutions
+from carrefour.cli.common import DatabaseOption, console, open_hub, reports_errors
+from carrefour.config import load_settings
+
+app = typer.Typer(
+    help="Carrefour: a crossroads bank for social security.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(institutions.app, name="institutions")
+app.add_typer(directory.app, name="directory")
+
+HostOption = Annotated[str | None, typer.Option(envvar="CARREFOUR_HOST", help="default 127.0.0.1")]
+PortOption = Annotated[int | None, typer.Option(envvar="CARREFOUR_PORT", help="default 8000")]
+
+
+def _serve(database_url: str | None, host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from carrefour.api.app import create_app
+    from carrefour.bootstrap import bootstrap
+
+    settings = load_settings(database_url=database_url, host=host, port=port)
+    hub = bootstrap(settings)
+    uvicorn.run(create_app(hub), host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command()
+@reports_errors
+def serve(
+    database_url: DatabaseOption = None, host: HostOption = None, port: PortOption = None
+) -> None:
+    """Serve the API (and run the delivery worker)."""
+    _serve(database_url, host, port)
+
+
+@app.command()
+@reports_errors
+def demo(
+    database_url: DatabaseOption = None,
+    host: HostOption = None,
+    port: PortOption = None,
+    persons: Annotated[int, typer.Option(min=1, help="size of the synthetic population")] = 200,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="load, then stop")] = False,
+) -> None:
+    """Upgrade the database, load the demo population, print credentials, serve the API."""
+    from carrefour.bootstrap import upgrade_database
+    from carrefour.services.demo import load_demo
+    from carrefour.services.institutions import issue_credential
+
+    settings = load_settings(database_url=database_url, host=host, port=port)
+    upgrade_database(settings)
+    with open_hub(settings.database_url) as hub:
+        with hub.uow() as uow:
+            added = load_demo(uow, persons=persons)
+        console.print(f"demo population: {added} directory lines added ({persons} persons)")
+        table = Table("institution", "sector/type", "credential (Authorization: Bearer ...)")
+        for inst in sorted(hub.catalogue.institutions.values(), key=lambda i: i.id):
+            with hub.uow() as uow:
+                token = issue_credential(uow, institution=inst.id)
+            table.add_row(inst.id, f"{inst.sector}/{inst.institution_type}", token)
+        console.print(table)
+    url = f"http://{settings.host}:{settings.port}"
+    console.print(f"API on {url}  (OpenAPI: {url}/docs)")
+    if not no_serve:
+        _serve(settings.database_url, settings.host, settings.port)

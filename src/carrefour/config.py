@@ -1,0 +1,30 @@
+"""One typed settings object. Nothing else in the package reads the environment."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./carrefour.db"
+
+
+class Settings(BaseSettings):
+    """Settings read from ``CARREFOUR_*`` environment variables (or passed explicitly)."""
+
+    model_config = SettingsConfigDict(env_prefix="CARREFOUR_", extra="ignore")
+
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, description="SQLAlchemy database URL")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "info"
+    push_max_attempts: int = Field(default=8, ge=1, description="tries before a dead letter")
+    push_base_delay_seconds: float = Field(default=2.0, gt=0)
+    push_max_delay_seconds: float = Field(default=3600.0, gt=0)
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+    run_worker_in_server: bool = True
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit values (CLI options) taking precedence."""
+    clean = {key: value for key, value in overrides.items() if value is not None}
+    return Settings(**clean)  # type: ignore[arg-type]

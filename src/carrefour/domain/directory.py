@@ -1,0 +1,89 @@
+"""The person directory: which institution knows which person, in what capacity, from when.
+
+An institution *integrates* a person (form I605) before it may consult or receive data on them,
+and ends or cuts the line (form S607). A line is ``NISS x institution x capacity x phase x
+period``; lines of one (NISS, institution, capacity) never overlap, and history is kept: an ended
+line is ended, not deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import date
+
+from carrefour.domain.errors import Conflict, InvalidPeriod, OverlappingIntegration
+from carrefour.domain.periods import Period
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrationLine:
+    """One line of the person directory."""
+
+    id: str
+    niss: str
+    institution: str
+    capacity: str
+    phase: int
+    period: Period
+
+    def covers(self, day: date) -> bool:
+        return self.period.contains(day)
+
+
+def lines_on(lines: Iterable[IntegrationLine], day: date) -> list[IntegrationLine]:
+    """The lines in force on ``day``: the routing query "who knows this NISS on this date"."""
+    return [line for line in lines if line.covers(day)]
+
+
+def overlapping(existing: Iterable[IntegrationLine], new: IntegrationLine) -> list[IntegrationLine]:
+    """The lines of the same (NISS, institution, capacity) whose period meets ``new``'s."""
+    return [
+        line
+        for line in existing
+        if line.id != new.id
+        and line.niss == new.niss
+        and line.institution == new.institution
+        and line.capacity == new.capacity
+        and line.period.overlaps(new.period)
+    ]
+
+
+def check_no_overlap(existing: Iterable[IntegrationLine], new: IntegrationLine) -> None:
+    """Refuse a line that would overlap another of the same (NISS, institution, capacity)."""
+    clashes = overlapping(existing, new)
+    if clashes:
+        clash = clashes[0]
+        raise OverlappingIntegration(
+            f"{new.institution} already integrates {new.niss} with capacity {new.capacity} "
+            f"for {clash.period} (line {clash.id}); the new period {new.period} overlaps it",
+            line_id=clash.id,
+            period=str(clash.period),
+        )
+
+
+def ended(line: IntegrationLine, end: date) -> IntegrationLine:
+    """``line`` ended on ``end`` (form S607 "end"): an end may be set or brought forward only."""
+    if end < line.period.begin:
+        raise InvalidPeriod(
+            f"end {end.isoformat()} is before the line's begin {line.period.begin.isoformat()}",
+            begin=line.period.begin.isoformat(),
+            end=end.isoformat(),
+        )
+    if line.period.end is not None and end > line.period.end:
+        raise Conflict(
+            f"line {line.id} already ends on {line.period.end.isoformat()}; "
+            f"an end can only be brought forward, not pushed back to {end.isoformat()}",
+            line_id=line.id,
+        )
+    return replace(line, period=Period(line.period.begin, end))
+
+
+def cut(line: IntegrationLine, period: Period, new_ids: Iterator[str]) -> list[IntegrationLine]:
+    """What remains of ``line`` once ``period`` is cut out of it (form S607 "cut a period")."""
+    if not line.period.overlaps(period):
+        raise Conflict(
+            f"period {period} does not meet line {line.id} ({line.period}); nothing to cut",
+            line_id=line.id,
+        )
+    return [replace(line, id=next(new_ids), period=rest) for rest in line.period.minus(period)]

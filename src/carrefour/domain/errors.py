@@ -1,0 +1,124 @@
+"""The domain's error tree.
+
+Every error carries a stable ``code`` (the last segment of the RFC 9457 problem ``type`` the API
+returns), a human ``detail`` and optional ``extra`` fields that travel with it (for example the new
+NISS of a replaced one). The HTTP status of each kind is chosen in one table, in the API layer.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class CarrefourError(Exception):
+    """Base of every error the hub reports to a caller."""
+
+    code: ClassVar[str] = "error"
+    title: ClassVar[str] = "Error"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra: dict[str, Any] = extra
+
+
+class InvalidInput(CarrefourError):
+    """Input that is well-formed JSON but not acceptable data."""
+
+    code = "invalid-input"
+    title = "Invalid input"
+
+
+class InvalidNiss(InvalidInput):
+    """A NISS that is not structurally valid. ``reason`` is one of
+    ``length``, ``non-digit``, ``bad-date``, ``bad-check-digits``."""
+
+    code = "invalid-niss"
+    title = "Invalid NISS"
+
+    def __init__(self, detail: str, *, reason: str, value: str) -> None:
+        super().__init__(detail, reason=reason, value=value)
+        self.reason = reason
+
+
+class InvalidEnterpriseNumber(InvalidInput):
+    """An enterprise (KBO/BCE) number that is not valid. ``reason`` is one of
+    ``length``, ``non-digit``, ``bad-prefix``, ``bad-check-digits``."""
+
+    code = "invalid-enterprise-number"
+    title = "Invalid enterprise number"
+
+    def __init__(self, detail: str, *, reason: str, value: str) -> None:
+        super().__init__(detail, reason=reason, value=value)
+        self.reason = reason
+
+
+class InvalidPeriod(InvalidInput):
+    """A period whose end lies before its begin, or a malformed period or quarter."""
+
+    code = "invalid-period"
+    title = "Invalid period"
+
+
+class InvalidCode(InvalidInput):
+    """A value outside its code list (contributor category, assimilation code, voucher kind...)."""
+
+    code = "invalid-code"
+    title = "Value not in its code list"
+
+
+class UnknownInstitution(CarrefourError):
+    code = "unknown-institution"
+    title = "Unknown institution"
+
+
+class UnknownCapacity(CarrefourError):
+    """A capacity code that does not exist for the institution's sector."""
+
+    code = "unknown-capacity"
+    title = "Unknown capacity code for this sector"
+
+
+class NotFound(CarrefourError):
+    code = "not-found"
+    title = "Not found"
+
+
+class Conflict(CarrefourError):
+    """A write that contradicts data already held."""
+
+    code = "conflict"
+    title = "Conflict"
+
+
+class OverlappingIntegration(Conflict):
+    code = "overlapping-integration"
+    title = "Overlapping integration"
+
+
+class NissReplaced(Conflict):
+    """The NISS was replaced by another one; ``new_niss`` names it."""
+
+    code = "niss-replaced"
+    title = "NISS replaced"
+
+    def __init__(self, detail: str, *, old_niss: str, new_niss: str) -> None:
+        super().__init__(detail, old_niss=old_niss, new_niss=new_niss)
+        self.new_niss = new_niss
+
+
+class Unauthenticated(CarrefourError):
+    code = "unauthenticated"
+    title = "Missing, invalid or revoked credential"
+
+
+class NotAuthorised(CarrefourError):
+    """Refused by the deliberations. ``reason_code`` is one of the ``deliberations.ReasonCode``
+    values (``not-authorised``, ``not-integrated``, ``phase-too-low``)."""
+
+    code = "not-authorised"
+    title = "Not authorised by the deliberations"
+
+    def __init__(self, detail: str, *, reason_code: str, status_code: str, **extra: Any) -> None:
+        super().__init__(detail, reason_code=reason_code, status_code=status_code, **extra)
+        self.reason_code = reason_code

@@ -1,0 +1,75 @@
+"""Institutions and their credentials.
+
+A credential is ``cf_<id>_<secret>``: the id finds the stored row, the secret is kept only as
+its SHA-256 (the secret has 256 bits of entropy, so a plain hash is enough) and compared in
+constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from carrefour.domain.catalogue import Institution
+from carrefour.domain.errors import InvalidInput, Unauthenticated
+from carrefour.services.unit_of_work import CredentialRecord, UnitOfWork
+
+TOKEN_PREFIX = "cf"  # noqa: S105 - the public prefix of every credential, not a secret
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_credential(uow: UnitOfWork, *, institution: str) -> str:
+    """A new bearer credential for ``institution``; only its hash is stored."""
+    known = uow.catalogue.institution(institution)
+    credential_id = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    uow.credentials.add(
+        CredentialRecord(
+            id=credential_id,
+            institution_id=known.id,
+            secret_hash=_hash(secret),
+            created_at=uow.clock.now(),
+            revoked_at=None,
+        )
+    )
+    uow.commit()
+    return f"{TOKEN_PREFIX}_{credential_id}_{secret}"
+
+
+def revoke_credentials(uow: UnitOfWork, *, institution: str) -> int:
+    """Revoke every active credential of ``institution``; returns how many were revoked."""
+    known = uow.catalogue.institution(institution)
+    count = uow.credentials.revoke_all(known.id, uow.clock.now())
+    uow.commit()
+    return count
+
+
+def authenticate(uow: UnitOfWork, token: str | None) -> Institution:
+    """The institution a bearer credential belongs to, or ``Unauthenticated``."""
+    if not token:
+        raise Unauthenticated("no credential given; send 'Authorization: Bearer <credential>'")
+    prefix, _, rest = token.partition("_")
+    credential_id, _, secret = rest.partition("_")
+    if prefix != TOKEN_PREFIX or not credential_id or not secret:
+        raise Unauthenticated("the credential is not of the form cf_<id>_<secret>")
+    record = uow.credentials.get(credential_id)
+    if record is None or not hmac.compare_digest(record.secret_hash, _hash(secret)):
+        raise Unauthenticated("the credential is not known")
+    if record.revoked_at is not None:
+        raise Unauthenticated(
+            f"the credential was revoked on {record.revoked_at.isoformat(timespec='seconds')}"
+        )
+    return uow.catalogue.institution(record.institution_id)
+
+
+def set_push_endpoint(uow: UnitOfWork, *, institution: str, url: str | None) -> None:
+    """Register (or with ``None`` remove) the endpoint the hub pushes ``institution``'s mail to."""
+    known = uow.catalogue.institution(institution)
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise InvalidInput(f"push endpoint {url!r} is not an http:// or https:// URL", url=url)
+    uow.catalogue_store.set_push_endpoint(known.id, url)
+    uow.commit()

@@ -1,0 +1,1 @@
+"""Synthetic population: valid NISS, memberships, careers, vouchers. Seeded and scalable."""

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from carrefour.domain.catalogue import Institution
 from carrefour.domain.directory import IntegrationLine
+from carrefour.domain.messages import AckResult
+from carrefour.services.tracking import TrackedMessage
 
 T = TypeVar("T")
 
@@ -90,3 +92,53 @@ class Health(BaseModel):
     database: str
     time: datetime
     version: str
+
+
+class AckCreate(BaseModel):
+    """An acknowledgement of a message in the caller's mailbox."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message_id: str
+    result: AckResult
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class AckRead(BaseModel):
+    message_id: str
+    status: str
+    answer_id: str | None
+    repeated: bool
+
+
+class TrackingRead(BaseModel):
+    position: int | None
+    message_id: str
+    flow: str
+    emitter: str
+    recipient: str
+    niss: str
+    event_date: date | None
+    deliberation: str | None
+    sent_at: datetime
+    status: str
+    delivery_status: str | None
+    hash: str
+
+    @classmethod
+    def of(cls, tracked: TrackedMessage) -> TrackingRead:
+        e = tracked.entry
+        return cls(
+            position=e.position,
+            message_id=e.message_id,
+            flow=e.flow,
+            emitter=e.emitter,
+            recipient=e.recipient,
+            niss=e.niss,
+            event_date=e.event_date,
+            deliberation=e.rule_id,
+            sent_at=e.sent_at,
+            status=e.status,
+            delivery_status=tracked.delivery_status,
+            hash=e.hash,
+        )

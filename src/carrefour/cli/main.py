@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from carrefour.cli import db, directory, institutions
+from carrefour.cli import db, directory, institutions, messaging
 from carrefour.cli.common import DatabaseOption, console, open_hub, reports_errors
 from carrefour.config import load_settings
 
@@ -19,6 +19,10 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(institutions.app, name="institutions")
 app.add_typer(directory.app, name="directory")
+app.command("mailbox")(messaging.mailbox)
+app.command("tracking")(messaging.tracking)
+app.command("verify")(messaging.verify)
+app.command("worker")(messaging.worker)
 
 HostOption = Annotated[str | None, typer.Option(envvar="CARREFOUR_HOST", help="default 127.0.0.1")]
 PortOption = Annotated[int | None, typer.Option(envvar="CARREFOUR_PORT", help="default 8000")]
@@ -27,12 +31,22 @@ PortOption = Annotated[int | None, typer.Option(envvar="CARREFOUR_PORT", help="d
 def _serve(database_url: str | None, host: str | None, port: int | None) -> None:
     import uvicorn
 
+    from carrefour.adapters.push import HttpPushSender
     from carrefour.api.app import create_app
     from carrefour.bootstrap import bootstrap
+    from carrefour.workers.delivery import DeliveryWorker
 
     settings = load_settings(database_url=database_url, host=host, port=port)
     hub = bootstrap(settings)
-    uvicorn.run(create_app(hub), host=settings.host, port=settings.port, log_level="info")
+    stop = None
+    if settings.run_worker_in_server:
+        _, stop = DeliveryWorker(hub, HttpPushSender()).start_thread()
+    try:
+        uvicorn.run(create_app(hub), host=settings.host, port=settings.port, log_level="info")
+    finally:
+        if stop is not None:
+            stop.set()
+        hub.dispose()
 
 
 @app.command()

@@ -19,7 +19,7 @@ from carrefour.domain.catalogue import Action, Catalogue
 from carrefour.domain.deliberations import authorise
 from carrefour.domain.directory import IntegrationLine
 
-__all__ = ["Recipient", "recipients"]
+__all__ = ["Recipient", "addressed", "recipients"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +72,16 @@ def recipients(
             capacity, phase = best.capacity, best.phase
         found.append(Recipient(institution_id, decision.rule_id, capacity, phase, decision.fields))
     return found
+
+
+def addressed(flow: str, institution_id: str, at: date, *, catalogue: Catalogue) -> Recipient:
+    """A recipient named by the flow itself rather than found in the directory: an answer goes
+    back to the emitter of the message it answers, an A911 record to INAMI. The deliberations must
+    still allow the institution to receive the flow without an integration; otherwise
+    ``NotAuthorised``."""
+    institution = catalogue.institution(institution_id)
+    rules = catalogue.rules_for(flow, Action.RECEIVE)
+    decision = authorise(institution, Action.RECEIVE, flow, (), at, rules=rules)
+    if not decision.allowed or decision.rule_id is None:
+        raise decision.as_error()
+    return Recipient(institution.id, decision.rule_id, "", 0, decision.fields)

@@ -13,6 +13,7 @@ from typing import Any, Protocol, Self
 
 from carrefour.domain.catalogue import Catalogue
 from carrefour.domain.directory import IntegrationLine
+from carrefour.domain.messages import Message, TrackingEntry
 
 
 class Clock(Protocol):
@@ -58,6 +59,29 @@ class LineHistory:
     created_at: datetime
     changed_at: datetime
     cancelled_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MailboxRow:
+    """A message in one recipient's mailbox, with its delivery state for that recipient."""
+
+    recipient: str
+    message_id: str
+    niss: str
+    flow: str
+    sender: str
+    rule_id: str
+    fields: tuple[str, ...]
+    status: str
+    created_at: datetime
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    delivered_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    ack_result: str | None = None
+    ack_reason: str | None = None
+    position: int | None = None
 
 
 class CatalogueStore(Protocol):
@@ -118,6 +142,69 @@ class ConsultationLog(Protocol):
     ) -> list[ConsultationEntry]: ...
 
 
+class MessageRepository(Protocol):
+    def add(self, message: Message) -> None: ...
+
+    def get(self, message_id: str) -> Message | None: ...
+
+    def of_niss(self, niss: str) -> list[Message]: ...
+
+
+class MailboxRepository(Protocol):
+    def add_many(self, rows: Sequence[MailboxRow]) -> None: ...
+
+    def page(
+        self, recipient: str, *, after: int | None, limit: int
+    ) -> list[tuple[MailboxRow, Message]]: ...
+
+    def get(self, recipient: str, message_id: str) -> MailboxRow | None: ...
+
+    def of_message(self, message_id: str) -> list[MailboxRow]: ...
+
+    def update(self, row: MailboxRow) -> None: ...
+
+    def mark_delivered(self, positions: Sequence[int], at: datetime) -> None: ...
+
+    def due_for_push(self, now: datetime, limit: int) -> list[tuple[MailboxRow, str]]: ...
+
+    def lease(self, position: int, until: datetime) -> None: ...
+
+    def record_push(
+        self,
+        position: int,
+        *,
+        status: str,
+        attempts: int,
+        next_attempt_at: datetime | None,
+        last_error: str | None,
+        at: datetime,
+    ) -> None: ...
+
+    def counts(self, recipient: str | None = None) -> dict[str, int]: ...
+
+
+class TrackingLog(Protocol):
+    """Append-only: ``append`` and reads, nothing else."""
+
+    def append(self, entries: Sequence[TrackingEntry]) -> list[TrackingEntry]: ...
+
+    def select(
+        self,
+        *,
+        niss: str | None = None,
+        emitter: str | None = None,
+        flow: str | None = None,
+        flows: Sequence[str] | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        limit: int | None = None,
+    ) -> list[TrackingEntry]: ...
+
+    def emitters(self) -> list[str]: ...
+
+    def head(self, emitter: str) -> tuple[int, str] | None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Nothing is kept unless ``commit`` is called before the block ends."""
 
@@ -141,6 +228,15 @@ class UnitOfWork(Protocol):
 
     @property
     def consultations(self) -> ConsultationLog: ...
+
+    @property
+    def messages(self) -> MessageRepository: ...
+
+    @property
+    def mailbox(self) -> MailboxRepository: ...
+
+    @property
+    def tracking(self) -> TrackingLog: ...
 
     def __enter__(self) -> Self: ...
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from carrefour.adapters.db.types import UtcDateTime
@@ -115,4 +116,128 @@ consultation_log = Table(
     Column("detail", Text, nullable=False),
     Index("ix_consultation_log_niss", "niss", "at"),
     Index("ix_consultation_log_caller", "caller", "at"),
+)
+
+# --- messages, mailboxes, tracking -----------------------------------------------------------
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("niss", String(11), primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("flow", String(40), nullable=False),
+    Column("sender", String(64), ForeignKey("institutions.id"), nullable=False),
+    Column("event_date", Date),
+    Column("period", String(32)),
+    Column("payload", JSON, nullable=False),
+    Column("in_reply_to", String(32)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_messages_id", "id"),
+    Index("ix_messages_in_reply_to", "in_reply_to"),
+)
+
+# One row per (recipient, message): the mailbox, and the delivery state of the message for it.
+mailbox = Table(
+    "mailbox",
+    metadata,
+    Column("position", Position, primary_key=True, autoincrement=True),
+    Column("recipient", String(64), ForeignKey("institutions.id"), nullable=False),
+    Column("message_id", String(32), nullable=False),
+    Column("niss", String(11), nullable=False),
+    Column("flow", String(40), nullable=False),
+    Column("sender", String(64), nullable=False),
+    Column("rule_id", String(120), nullable=False),
+    Column("fields", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime),
+    Column("last_error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime),
+    Column("acknowledged_at", UtcDateTime),
+    Column("ack_result", String(16)),
+    Column("ack_reason", Text),
+    UniqueConstraint("recipient", "message_id", name="uq_mailbox_recipient_message"),
+    Index("ix_mailbox_recipient_position", "recipient", "position"),
+    Index("ix_mailbox_due", "status", "next_attempt_at"),
+    Index("ix_mailbox_niss", "niss"),
+)
+
+# The tracking file: append-only, one hash chain per emitter.
+tracking = Table(
+    "tracking",
+    metadata,
+    Column("position", Position, primary_key=True, autoincrement=True),
+    Column("emitter", String(64), nullable=False),
+    Column("message_id", String(32), nullable=False),
+    Column("flow", String(40), nullable=False),
+    Column("recipient", String(64), nullable=False),
+    Column("niss", String(11), nullable=False),
+    Column("event_date", Date),
+    Column("rule_id", String(120)),
+    Column("sent_at", UtcDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_tracking_niss", "niss", "position"),
+    Index("ix_tracking_emitter", "emitter", "position"),
+)
+
+# The head of each emitter's chain; its row lock orders one emitter's appends.
+tracking_heads = Table(
+    "tracking_heads",
+    metadata,
+    Column("emitter", String(64), primary_key=True),
+    Column("position", Position, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# --- RGTI: self-employed careers ----------------------------------------------------------------
+
+affiliations = Table(
+    "affiliations",
+    metadata,
+    Column("niss", String(11), primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("cas", String(64), ForeignKey("institutions.id"), nullable=False),
+    Column("begin", Date, nullable=False),
+    Column("end", Date),
+    Column("capacity", String(20), nullable=False),
+    Column("enterprise_number", String(10)),
+    Column("end_reason", String(20)),
+    Index("ix_affiliations_cas", "cas", "niss"),
+)
+
+category_changes = Table(
+    "category_changes",
+    metadata,
+    Column("niss", String(11), primary_key=True),
+    Column("affiliation_id", String(32), primary_key=True),
+    Column("begin", Date, primary_key=True),
+    Column("category", String(2), nullable=False),
+)
+
+assimilations = Table(
+    "assimilations",
+    metadata,
+    Column("niss", String(11), primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("code", Integer, nullable=False),
+    Column("begin", Date, nullable=False),
+    Column("end", Date),
+    Column("granted", Boolean, nullable=False),
+    Column("decided_on", Date, nullable=False),
+)
+
+# Who changed a career, when, and how: one row per write, kept with the write.
+career_changes = Table(
+    "career_changes",
+    metadata,
+    Column("position", Position, primary_key=True, autoincrement=True),
+    Column("niss", String(11), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Index("ix_career_changes_niss", "niss", "position"),
 )

@@ -7,6 +7,11 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from carrefour.adapters.db.messaging import (
+    SqlMailboxRepository,
+    SqlMessageRepository,
+    SqlTrackingLog,
+)
 from carrefour.adapters.db.repositories import (
     SqlCatalogueStore,
     SqlConsultationLog,
@@ -40,6 +45,9 @@ class SqlUnitOfWork:
         self.directory = SqlDirectoryRepository(conn)
         self.replacements = SqlReplacementRepository(conn)
         self.consultations = SqlConsultationLog(conn)
+        self.messages = SqlMessageRepository(conn)
+        self.mailbox = SqlMailboxRepository(conn)
+        self.tracking = SqlTrackingLog(conn)
         return self
 
     def __exit__(

@@ -1,0 +1,337 @@
+"""Repositories of messages, mailboxes and the tracking file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, insert, select, text, update
+
+from carrefour.adapters.db import tables as t
+from carrefour.domain.messages import GENESIS_HASH, Message, TrackingEntry, entry_hash
+from carrefour.services.unit_of_work import MailboxRow
+
+# Any constant will do: it names the lock that orders mailbox positions on PostgreSQL.
+_MAILBOX_LOCK_KEY = 7_280_001
+
+
+def _message(row: Row[Any]) -> Message:
+    return Message(
+        id=row.id,
+        flow=row.flow,
+        sender=row.sender,
+        niss=row.niss,
+        event_date=row.event_date,
+        period=row.period,
+        payload=dict(row.payload),
+        created_at=row.created_at,
+        in_reply_to=row.in_reply_to,
+    )
+
+
+class SqlMessageRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, message: Message) -> None:
+        self._conn.execute(
+            insert(t.messages).values(
+                niss=message.niss,
+                id=message.id,
+                flow=message.flow,
+                sender=message.sender,
+                event_date=message.event_date,
+                period=message.period,
+                payload=dict(message.payload),
+                in_reply_to=message.in_reply_to,
+                created_at=message.created_at,
+            )
+        )
+
+    def get(self, message_id: str) -> Message | None:
+        row = self._conn.execute(select(t.messages).where(t.messages.c.id == message_id)).first()
+        return None if row is None else _message(row)
+
+    def of_niss(self, niss: str) -> list[Message]:
+        c = t.messages.c
+        query = select(t.messages).where(c.niss == niss).order_by(c.created_at, c.id)
+        return [_message(row) for row in self._conn.execute(query)]
+
+
+def _mailbox_row(row: Row[Any]) -> MailboxRow:
+    return MailboxRow(
+        position=row.position,
+        recipient=row.recipient,
+        message_id=row.message_id,
+        niss=row.niss,
+        flow=row.flow,
+        sender=row.sender,
+        rule_id=row.rule_id,
+        fields=tuple(row.fields),
+        status=row.status,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        delivered_at=row.delivered_at,
+        acknowledged_at=row.acknowledged_at,
+        ack_result=row.ack_result,
+        ack_reason=row.ack_reason,
+    )
+
+
+_MAILBOX_COLUMNS = [c for c in t.mailbox.c if c.name != "position"]
+
+
+class SqlMailboxRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add_many(self, rows: Sequence[MailboxRow]) -> None:
+        if not rows:
+            return
+        if self._conn.dialect.name == "postgresql":
+            # Positions are the pull cursor: make them commit in order.
+            self._conn.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MAILBOX_LOCK_KEY}
+            )
+        self._conn.execute(
+            insert(t.mailbox),
+            [{c.name: getattr(row, c.name) for c in _MAILBOX_COLUMNS} for row in rows],
+        )
+
+    def page(
+        self, recipient: str, *, after: int | None, limit: int
+    ) -> list[tuple[MailboxRow, Message]]:
+        m, b = t.messages.c, t.mailbox.c
+        query = (
+            select(t.mailbox, *[col.label(f"m_{col.name}") for col in t.messages.c])
+            .join(t.messages, and_(m.niss == b.niss, m.id == b.message_id))
+            .where(b.recipient == recipient)
+        )
+        if after is not None:
+            query = query.where(b.position > after)
+        query = query.order_by(b.position).limit(limit)
+        result = []
+        for row in self._conn.execute(query):
+            message = Message(
+                id=row.m_id,
+                flow=row.m_flow,
+                sender=row.m_sender,
+                niss=row.m_niss,
+                event_date=row.m_event_date,
+                period=row.m_period,
+                payload=dict(row.m_payload),
+                created_at=row.m_created_at,
+                in_reply_to=row.m_in_reply_to,
+            )
+            result.append((_mailbox_row(row), message))
+        return result
+
+    def get(self, recipient: str, message_id: str) -> MailboxRow | None:
+        b = t.mailbox.c
+        row = self._conn.execute(
+            select(t.mailbox).where(b.recipient == recipient, b.message_id == message_id)
+        ).first()
+        return None if row is None else _mailbox_row(row)
+
+    def of_message(self, message_id: str) -> list[MailboxRow]:
+        b = t.mailbox.c
+        query = select(t.mailbox).where(b.message_id == message_id).order_by(b.position)
+        return [_mailbox_row(row) for row in self._conn.execute(query)]
+
+    def update(self, row: MailboxRow) -> None:
+        values = {c.name: getattr(row, c.name) for c in _MAILBOX_COLUMNS}
+        self._conn.execute(
+            update(t.mailbox).where(t.mailbox.c.position == row.position).values(values)
+        )
+
+    def mark_delivered(self, positions: Sequence[int], at: datetime) -> None:
+        if not positions:
+            return
+        b = t.mailbox.c
+        self._conn.execute(
+            update(t.mailbox)
+            .where(b.position.in_(list(positions)), b.status == "queued")
+            .values(status="delivered", delivered_at=at)
+        )
+
+    def lease(self, position: int, until: datetime) -> None:
+        self._conn.execute(
+            update(t.mailbox).where(t.mailbox.c.position == position).values(next_attempt_at=until)
+        )
+
+    def record_push(
+        self,
+        position: int,
+        *,
+        status: str,
+        attempts: int,
+        next_attempt_at: datetime | None,
+        last_error: str | None,
+        at: datetime,
+    ) -> None:
+        """Record a push attempt. The state changes only while the row is still queued: a row
+        pulled or acknowledged meanwhile keeps its newer state."""
+        b = t.mailbox.c
+        self._conn.execute(
+            update(t.mailbox)
+            .where(b.position == position)
+            .values(attempts=attempts, next_attempt_at=next_attempt_at, last_error=last_error)
+        )
+        if status != "queued":
+            values: dict[str, Any] = {"status": status}
+            if status == "delivered":
+                values["delivered_at"] = at
+            self._conn.execute(
+                update(t.mailbox).where(b.position == position, b.status == "queued").values(values)
+            )
+
+    def due_for_push(self, now: datetime, limit: int) -> list[tuple[MailboxRow, str]]:
+        """Queued rows whose recipient has a push endpoint and whose next try is due, each with
+        the endpoint. On PostgreSQL the rows are locked, skipping those another worker holds."""
+        b, i = t.mailbox.c, t.institutions.c
+        query = (
+            select(t.mailbox, i.push_endpoint)
+            .join(t.institutions, i.id == b.recipient)
+            .where(
+                b.status == "queued",
+                i.push_endpoint.is_not(None),
+                b.next_attempt_at <= now,
+            )
+            .order_by(b.next_attempt_at, b.position)
+            .limit(limit)
+        )
+        if self._conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=t.mailbox)
+        return [(_mailbox_row(row), str(row.push_endpoint)) for row in self._conn.execute(query)]
+
+    def counts(self, recipient: str | None = None) -> dict[str, int]:
+        b = t.mailbox.c
+        query = select(b.status, func.count()).group_by(b.status)
+        if recipient is not None:
+            query = query.where(b.recipient == recipient)
+        return {str(status): int(count) for status, count in self._conn.execute(query)}
+
+
+def _tracking(row: Row[Any]) -> TrackingEntry:
+    return TrackingEntry(
+        message_id=row.message_id,
+        flow=row.flow,
+        emitter=row.emitter,
+        recipient=row.recipient,
+        niss=row.niss,
+        event_date=row.event_date,
+        rule_id=row.rule_id,
+        sent_at=row.sent_at,
+        status=row.status,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+        position=row.position,
+    )
+
+
+class SqlTrackingLog:
+    """The tracking file: ``append`` and ``select``, nothing else."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def _head(self, emitter: str) -> str:
+        h = t.tracking_heads.c
+        query = select(h.hash).where(h.emitter == emitter)
+        if self._conn.dialect.name == "postgresql":
+            self._conn.execute(
+                text(
+                    "INSERT INTO tracking_heads (emitter, position, hash) "
+                    "VALUES (:emitter, 0, :genesis) ON CONFLICT (emitter) DO NOTHING"
+                ),
+                {"emitter": emitter, "genesis": GENESIS_HASH},
+            )
+            query = query.with_for_update()
+        value = self._conn.execute(query).scalar()
+        if value is None:
+            self._conn.execute(
+                insert(t.tracking_heads).values(emitter=emitter, position=0, hash=GENESIS_HASH)
+            )
+            return GENESIS_HASH
+        return str(value)
+
+    def append(self, entries: Sequence[TrackingEntry]) -> list[TrackingEntry]:
+        """Chain and store ``entries`` (their ``prev_hash`` and ``hash`` are computed here)."""
+        stored: list[TrackingEntry] = []
+        heads: dict[str, str] = {}
+        for entry in entries:
+            if entry.emitter not in heads:
+                heads[entry.emitter] = self._head(entry.emitter)
+            chained = replace(entry, prev_hash=heads[entry.emitter], hash="")
+            chained = replace(chained, hash=entry_hash(chained))
+            position = self._conn.execute(
+                insert(t.tracking)
+                .values(
+                    emitter=chained.emitter,
+                    message_id=chained.message_id,
+                    flow=chained.flow,
+                    recipient=chained.recipient,
+                    niss=chained.niss,
+                    event_date=chained.event_date,
+                    rule_id=chained.rule_id,
+                    sent_at=chained.sent_at,
+                    status=chained.status,
+                    prev_hash=chained.prev_hash,
+                    hash=chained.hash,
+                )
+                .returning(t.tracking.c.position)
+            ).scalar_one()
+            heads[entry.emitter] = chained.hash
+            stored.append(replace(chained, position=position))
+        h = t.tracking_heads.c
+        for emitter, head in heads.items():
+            last = max(e.position or 0 for e in stored if e.emitter == emitter)
+            self._conn.execute(
+                update(t.tracking_heads)
+                .where(h.emitter == emitter)
+                .values(hash=head, position=last)
+            )
+        return stored
+
+    def select(
+        self,
+        *,
+        niss: str | None = None,
+        emitter: str | None = None,
+        flow: str | None = None,
+        flows: Sequence[str] | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        limit: int | None = None,
+    ) -> list[TrackingEntry]:
+        c = t.tracking.c
+        query = select(t.tracking)
+        if niss is not None:
+            query = query.where(c.niss == niss)
+        if emitter is not None:
+            query = query.where(c.emitter == emitter)
+        if flow is not None:
+            query = query.where(c.flow == flow)
+        if flows is not None:
+            query = query.where(c.flow.in_(list(flows)))
+        if since is not None:
+            query = query.where(c.event_date >= since)
+        if until is not None:
+            query = query.where(c.event_date <= until)
+        query = query.order_by(c.position)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_tracking(row) for row in self._conn.execute(query)]
+
+    def emitters(self) -> list[str]:
+        h = t.tracking_heads.c
+        return [str(e) for e in self._conn.execute(select(h.emitter).order_by(h.emitter)).scalars()]
+
+    def head(self, emitter: str) -> tuple[int, str] | None:
+        h = t.tracking_heads.c
+        row = self._conn.execute(select(h.position, h.hash).where(h.emitter == emitter)).first()
+        return None if row is None else (int(row.position), str(row.hash))

@@ -1,0 +1,150 @@
+"""The envelope every flow shares, per-recipient delivery states, the tracking chain, back-off.
+
+Every message has an id, a flow, a sender, recipients, a NISS, a reference date or period, the
+deliberation that allowed each recipient, and a status per recipient (domain.md section 6).
+Acknowledgements, corrections and resend requests are messages too, linked by ``in_reply_to``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from carrefour.domain.catalogue import ALL_FIELDS
+
+
+class DeliveryStatus(StrEnum):
+    """Where a message stands for one recipient."""
+
+    QUEUED = "queued"  # accepted by the hub, waiting in the recipient's mailbox
+    DELIVERED = "delivered"  # pulled from the mailbox or pushed to the endpoint
+    ACCEPTED = "accepted"  # acknowledged by the recipient: accepted
+    REJECTED = "rejected"  # acknowledged by the recipient: rejected, with a reason
+    FAILED = "failed"  # push failed after every try: a dead letter (still in the mailbox)
+    PAPER = "paper"  # no electronic delivery: replaced by a paper document
+
+
+class AckResult(StrEnum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+
+
+ACK_STATUS: Mapping[AckResult, DeliveryStatus] = {
+    AckResult.ACCEPT: DeliveryStatus.ACCEPTED,
+    AckResult.REJECT: DeliveryStatus.REJECTED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: str
+    flow: str
+    sender: str
+    niss: str
+    event_date: date | None
+    period: str | None
+    payload: Mapping[str, Any]
+    created_at: datetime
+    in_reply_to: str | None = None
+
+
+def visible_payload(payload: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    """The part of ``payload`` a recipient may see: the fields its deliberation grants."""
+    granted = set(fields)
+    if ALL_FIELDS in granted:
+        return dict(payload)
+    return {key: value for key, value in payload.items() if key in granted}
+
+
+# --- the tracking file --------------------------------------------------------------------
+
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingEntry:
+    """One line of the tracking file: a message sent by ``emitter`` to ``recipient``.
+
+    ``prev_hash`` is the hash of the previous entry of the same emitter (``GENESIS_HASH`` for the
+    first), so an edited or deleted entry breaks the chain from there on.
+    """
+
+    message_id: str
+    flow: str
+    emitter: str
+    recipient: str
+    niss: str
+    event_date: date | None
+    rule_id: str | None
+    sent_at: datetime
+    status: str
+    prev_hash: str
+    hash: str = ""
+    position: int | None = None
+
+    def content(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "flow": self.flow,
+            "emitter": self.emitter,
+            "recipient": self.recipient,
+            "niss": self.niss,
+            "event_date": self.event_date.isoformat() if self.event_date else None,
+            "rule_id": self.rule_id,
+            "sent_at": self.sent_at.isoformat(timespec="microseconds"),
+            "status": self.status,
+            "prev_hash": self.prev_hash,
+        }
+
+
+def entry_hash(entry: TrackingEntry) -> str:
+    """SHA-256 over the entry's content (its ``prev_hash`` included), as canonical JSON."""
+    canonical = json.dumps(entry.content(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ChainBreak:
+    emitter: str
+    position: int | None
+    message_id: str
+    reason: str
+
+
+def verify_chain(entries: Iterable[TrackingEntry]) -> ChainBreak | None:
+    """The first broken entry of one emitter's chain (entries in position order), or ``None``."""
+    previous = GENESIS_HASH
+    for entry in entries:
+        if entry.prev_hash != previous:
+            return ChainBreak(
+                entry.emitter,
+                entry.position,
+                entry.message_id,
+                "its previous-entry hash does not match the entry before it "
+                "(an entry was deleted or edited)",
+            )
+        if entry_hash(entry) != entry.hash:
+            return ChainBreak(
+                entry.emitter,
+                entry.position,
+                entry.message_id,
+                "its content does not match its hash (the entry was edited)",
+            )
+        previous = entry.hash
+    return None
+
+
+# --- push delivery ------------------------------------------------------------------------
+
+
+def retry_delay(attempt: int, *, base_seconds: float, max_seconds: float) -> timedelta:
+    """Exponential back-off after the ``attempt``-th failed try (1-based): base, 2 base, 4 base...
+    capped at ``max_seconds``."""
+    if attempt < 1:
+        raise ValueError("attempt counts from 1")
+    return timedelta(seconds=min(base_seconds * 2 ** (attempt - 1), max_seconds))

@@ -1,0 +1,86 @@
+"""The tracking file: consultation by the institutions that know the person, and verification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from carrefour.domain.catalogue import Action, Institution
+from carrefour.domain.messages import ChainBreak, TrackingEntry, verify_chain
+from carrefour.services.consultations import require
+from carrefour.services.directory import current_niss
+from carrefour.services.unit_of_work import UnitOfWork
+
+FLOW = "tracking"
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedMessage:
+    """A tracking entry with the message's current state for its recipient."""
+
+    entry: TrackingEntry
+    delivery_status: str | None
+
+
+def consult(
+    uow: UnitOfWork,
+    *,
+    caller: Institution,
+    niss: str,
+    flow: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> list[TrackedMessage]:
+    """Every message sent about ``niss``; the caller must have integrated the person, as its
+    deliberation for the tracking consultation requires."""
+    niss = current_niss(uow, niss)
+    require(
+        uow,
+        caller=caller,
+        action=Action.CONSULT,
+        flow=FLOW,
+        niss=niss,
+        lines=uow.directory.lines_of(niss),
+    )
+    entries = uow.tracking.select(niss=niss, flow=flow, since=since, until=until)
+    result = []
+    for entry in entries:
+        row = uow.mailbox.get(entry.recipient, entry.message_id)
+        result.append(TrackedMessage(entry, row.status if row else None))
+    uow.commit()
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    emitters: int
+    entries: int
+    broken: ChainBreak | None
+
+
+def verify(uow: UnitOfWork) -> VerifyReport:
+    """Recompute every emitter's hash chain; name the first broken entry, if any."""
+    count = 0
+    emitters = uow.tracking.emitters()
+    for emitter in emitters:
+        entries = uow.tracking.select(emitter=emitter)
+        count += len(entries)
+        broken = verify_chain(entries)
+        if broken is not None:
+            return VerifyReport(len(emitters), count, broken)
+        head = uow.tracking.head(emitter)
+        last_hash = entries[-1].hash if entries else None
+        if head is not None and head[0] and head[1] != last_hash:
+            last = entries[-1] if entries else None
+            return VerifyReport(
+                len(emitters),
+                count,
+                ChainBreak(
+                    emitter,
+                    last.position if last else None,
+                    last.message_id if last else "",
+                    f"the chain ends before its recorded head (position {head[0]}): "
+                    "entries at the end were deleted",
+                ),
+            )
+    return VerifyReport(len(emitters), count, None)

@@ -1,0 +1,54 @@
+"""The delivery worker: pushes due mailbox rows, forever or once."""
+
+from __future__ import annotations
+
+import threading
+
+import structlog
+
+from carrefour.bootstrap import Hub
+from carrefour.services.delivery import DeliveryRound, PushSender, RetryPolicy, deliver_due
+
+log = structlog.get_logger("carrefour.worker")
+
+
+class DeliveryWorker:
+    def __init__(self, hub: Hub, sender: PushSender, *, batch: int = 100) -> None:
+        self.hub = hub
+        self.sender = sender
+        self.batch = batch
+        settings = hub.settings
+        self.policy = RetryPolicy(
+            max_attempts=settings.push_max_attempts,
+            base_seconds=settings.push_base_delay_seconds,
+            max_seconds=settings.push_max_delay_seconds,
+        )
+
+    def run_once(self) -> DeliveryRound:
+        """One round: every due row up to the batch size."""
+        return deliver_due(self.hub.uow, sender=self.sender, policy=self.policy, limit=self.batch)
+
+    def run(self, stop: threading.Event) -> None:
+        """Rounds until ``stop`` is set; sleeps between rounds only when there was nothing due."""
+        while not stop.is_set():
+            try:
+                result = self.run_once()
+            except Exception:  # a worker must outlive a bad round; the error is logged
+                log.exception("delivery round failed")
+                stop.wait(self.hub.settings.worker_poll_seconds)
+                continue
+            if result.attempted:
+                log.info(
+                    "delivery round",
+                    delivered=result.delivered,
+                    retried=result.retried,
+                    dead=result.dead,
+                )
+            if result.attempted < self.batch:
+                stop.wait(self.hub.settings.worker_poll_seconds)
+
+    def start_thread(self) -> tuple[threading.Thread, threading.Event]:
+        stop = threading.Event()
+        thread = threading.Thread(target=self.run, args=(stop,), name="delivery", daemon=True)
+        thread.start()
+        return thread, stop

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from carrefour import __version__
 from carrefour.api import problems
 from carrefour.api.deps import HubDep
-from carrefour.api.routes import directory, institutions, mailboxes, tracking
+from carrefour.api.routes import careers, directory, institutions, mailboxes, tracking
 from carrefour.api.schemas import Health
 from carrefour.bootstrap import Hub
 
@@ -23,6 +23,7 @@ def create_app(hub: Hub) -> FastAPI:
     problems.install(app)
     app.include_router(institutions.router)
     app.include_router(directory.router)
+    app.include_router(careers.router)
     app.include_router(mailboxes.router)
     app.include_router(tracking.router)
 

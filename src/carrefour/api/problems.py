@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -34,15 +36,21 @@ def status_of(error: errors.CarrefourError) -> int:
 
 
 def problem(
-    status: int, code: str, title: str, detail: str, instance: str, **extra: Any
+    status: int,
+    kind: str,
+    title: str,
+    detail: str,
+    instance: str,
+    extra: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
+    """A problem+json response; ``extra`` members never override the standard ones."""
     body = {
-        "type": PROBLEM_TYPE_PREFIX + code,
+        **(extra or {}),
+        "type": PROBLEM_TYPE_PREFIX + kind,
         "title": title,
         "status": status,
         "detail": detail,
         "instance": instance,
-        **extra,
     }
     headers = {"WWW-Authenticate": 'Bearer realm="carrefour"'} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
@@ -51,9 +59,7 @@ def problem(
 def install(app: FastAPI) -> None:
     @app.exception_handler(errors.CarrefourError)
     async def _domain(request: Request, exc: errors.CarrefourError) -> JSONResponse:
-        return problem(
-            status_of(exc), exc.code, exc.title, exc.detail, request.url.path, **exc.extra
-        )
+        return problem(status_of(exc), exc.code, exc.title, exc.detail, request.url.path, exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -66,7 +72,7 @@ def install(app: FastAPI) -> None:
         ]
         detail = "; ".join(f"{i['location']}: {i['message']}" for i in issues)
         return problem(
-            422, "invalid-request", "Invalid request", detail, request.url.path, errors=issues
+            422, "invalid-request", "Invalid request", detail, request.url.path, {"errors": issues}
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -75,4 +81,5 @@ def install(app: FastAPI) -> None:
         detail = str(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no resource at {request.method} {request.url.path}"
-        return problem(exc.status_code, code, detail, detail, request.url.path)
+        title = HTTPStatus(exc.status_code).phrase
+        return problem(exc.status_code, code, title, detail, request.url.path)

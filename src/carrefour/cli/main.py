@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from carrefour.cli import db, directory, institutions, messaging
+from carrefour.cli import careers, db, directory, institutions, messaging
 from carrefour.cli.common import DatabaseOption, console, open_hub, reports_errors
 from carrefour.config import load_settings
 
@@ -19,6 +19,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(institutions.app, name="institutions")
 app.add_typer(directory.app, name="directory")
+app.add_typer(careers.app, name="rgti")
 app.command("mailbox")(messaging.mailbox)
 app.command("tracking")(messaging.tracking)
 app.command("verify")(messaging.verify)
@@ -75,9 +76,11 @@ def demo(
     settings = load_settings(database_url=database_url, host=host, port=port)
     upgrade_database(settings)
     with open_hub(settings.database_url) as hub:
-        with hub.uow() as uow:
-            added = load_demo(uow, persons=persons)
-        console.print(f"demo population: {added} directory lines added ({persons} persons)")
+        lines, careers = load_demo(hub.uow, persons=persons)
+        console.print(
+            f"demo population of {persons} persons: {lines} directory lines and "
+            f"{careers} self-employed affiliations added"
+        )
         table = Table("institution", "sector/type", "credential (Authorization: Bearer ...)")
         for inst in sorted(hub.catalogue.institutions.values(), key=lambda i: i.id):
             with hub.uow() as uow:

@@ -19,6 +19,7 @@ def log_decision(
     flow: str,
     niss: str | None,
     decision: Decision,
+    reference: str | None = None,
 ) -> None:
     uow.consultations.append(
         ConsultationEntry(
@@ -31,7 +32,7 @@ def log_decision(
             allowed=decision.allowed,
             reason_code=decision.reason_code.value if decision.reason_code else None,
             status_code=decision.status_code,
-            detail=decision.detail,
+            detail=decision.detail + (f" [{reference}]" if reference else ""),
         )
     )
 
@@ -45,6 +46,7 @@ def require(
     niss: str | None,
     lines: Iterable[IntegrationLine] = (),
     at: date | None = None,
+    reference: str | None = None,
 ) -> Decision:
     """Decide by the deliberations and log the decision.
 
@@ -54,7 +56,15 @@ def require(
     decision = authorise(
         caller, action, flow, lines, at or uow.clock.today(), rules=uow.catalogue.rules
     )
-    log_decision(uow, caller=caller, action=action, flow=flow, niss=niss, decision=decision)
+    log_decision(
+        uow,
+        caller=caller,
+        action=action,
+        flow=flow,
+        niss=niss,
+        decision=decision,
+        reference=reference,
+    )
     if not decision.allowed:
         uow.commit()
         raise decision.as_error()

@@ -1,24 +1,54 @@
-"""Load the demo data set: a synthetic population in the person directory."""
+"""Load the demo data set: a synthetic population in the person directory, with careers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from carrefour.domain.careers import EndReason
+from carrefour.services import careers
 from carrefour.services.unit_of_work import UnitOfWork
-from carrefour.simulate.population import integrations, people
+from carrefour.simulate.population import affiliations, integrations, people
 
 FAMILY_ALLOWANCE_SECTOR = 7
 
 
-def load_demo(uow: UnitOfWork, *, persons: int = 200, seed: int = 2024) -> int:
-    """Load the demo population unless it is there already; returns the lines added."""
+def load_demo(
+    uow_factory: Callable[[], UnitOfWork], *, persons: int = 200, seed: int = 2024
+) -> tuple[int, int]:
+    """Load the demo population unless it is there already. Careers are declared through the
+    same use case as the API, so their start and stop messages reach the institutions that
+    integrated the persons. Returns (directory lines, affiliations) added."""
     population = people(persons, seed=seed)
-    if uow.directory.lines_of(population[0].niss):
-        return 0
-    funds = sorted(
-        i.id for i in uow.catalogue.institutions.values() if i.sector == FAMILY_ALLOWANCE_SECTOR
-    )
-    lines = integrations(population, family_funds=funds, seed=seed)
-    now = uow.clock.now()
-    for line in lines:
-        uow.directory.add(line, now)
-    uow.commit()
-    return len(lines)
+    with uow_factory() as uow:
+        if uow.directory.lines_of(population[0].niss):
+            return 0, 0
+        funds = sorted(
+            i.id for i in uow.catalogue.institutions.values() if i.sector == FAMILY_ALLOWANCE_SECTOR
+        )
+        lines = integrations(population, family_funds=funds, seed=seed)
+        now = uow.clock.now()
+        for line in lines:
+            uow.directory.add(line, now)
+        uow.commit()
+        catalogue = uow.catalogue
+    declared = affiliations(population, seed=seed)
+    for item in declared:
+        cas = catalogue.institution(item.cas)
+        with uow_factory() as uow:
+            result = careers.declare_affiliation(
+                uow,
+                caller=cas,
+                command=careers.DeclareAffiliation(
+                    niss=item.niss, begin=item.begin, contributor_category=item.category
+                ),
+            )
+        if item.end is not None and result.affiliation_id is not None:
+            with uow_factory() as uow:
+                careers.declare_end(
+                    uow,
+                    caller=cas,
+                    affiliation_id=result.affiliation_id,
+                    end=item.end,
+                    reason=EndReason.CESSATION,
+                )
+    return len(lines), len(declared)

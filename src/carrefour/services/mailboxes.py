@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,6 +21,8 @@ from carrefour.services.messages import publish
 from carrefour.services.unit_of_work import MailboxRow, UnitOfWork
 
 ANSWER_FLOW = "answer"
+# A cursor is a mailbox position: ASCII digits that fit a signed 64-bit integer.
+_CURSOR = re.compile(r"[0-9]{1,18}")
 
 
 def envelope(row: MailboxRow, message: Message) -> dict[str, Any]:
@@ -49,7 +52,7 @@ class MailboxPage:
 def _cursor(text: str | None) -> int | None:
     if text is None or text == "":
         return None
-    if not text.isdigit():
+    if not _CURSOR.fullmatch(text):
         raise InvalidInput(f"cursor {text!r} is not one this hub gave out", cursor=text)
     return int(text)
 

@@ -5,13 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from carrefour.domain.catalogue import Action, Institution
+from carrefour.domain.catalogue import ALL_FIELDS, Action, Catalogue, Institution
 from carrefour.domain.messages import ChainBreak, TrackingEntry, verify_chain
 from carrefour.services.consultations import require
 from carrefour.services.directory import current_niss
 from carrefour.services.unit_of_work import UnitOfWork
 
 FLOW = "tracking"
+
+
+def visible_flows(catalogue: Catalogue, caller: Institution, granted: frozenset[str]) -> set[str]:
+    """The flows whose tracking entries ``caller`` sees: those its tracking rule names, or, for
+    ``*``, every flow a deliberation lets it receive."""
+    if ALL_FIELDS not in granted:
+        return set(granted)
+    return {
+        rule.flow
+        for rule in catalogue.rules
+        if rule.action is Action.RECEIVE and rule.allows_party(caller)
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +43,10 @@ def consult(
     since: date | None = None,
     until: date | None = None,
 ) -> list[TrackedMessage]:
-    """Every message sent about ``niss``; the caller must have integrated the person, as its
-    deliberation for the tracking consultation requires."""
+    """The messages sent about ``niss`` that the caller may see; the caller must have integrated
+    the person, as its deliberation for the tracking consultation requires."""
     niss = current_niss(uow, niss)
-    require(
+    decision = require(
         uow,
         caller=caller,
         action=Action.CONSULT,
@@ -42,7 +54,12 @@ def consult(
         niss=niss,
         lines=uow.directory.lines_of(niss),
     )
-    entries = uow.tracking.select(niss=niss, flow=flow, since=since, until=until)
+    visible = visible_flows(uow.catalogue, caller, decision.fields)
+    entries = [
+        entry
+        for entry in uow.tracking.select(niss=niss, flow=flow, since=since, until=until)
+        if entry.flow in visible or caller.id in (entry.emitter, entry.recipient)
+    ]
     result = []
     for entry in entries:
         row = uow.mailbox.get(entry.recipient, entry.message_id)

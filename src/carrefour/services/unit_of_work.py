@@ -11,6 +11,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from carrefour.domain.careers import Career
 from carrefour.domain.catalogue import Catalogue
 from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.messages import Message, TrackingEntry
@@ -205,6 +206,20 @@ class TrackingLog(Protocol):
     def head(self, emitter: str) -> tuple[int, str] | None: ...
 
 
+class CareerRepository(Protocol):
+    def load(self, niss: str) -> Career:
+        """The person's career (an empty one when the RGTI holds nothing)."""
+        ...
+
+    def niss_of_affiliation(self, affiliation_id: str) -> str | None: ...
+
+    def save(self, career: Career) -> None: ...
+
+    def log_change(
+        self, niss: str, *, at: datetime, by: str, action: str, detail: dict[str, Any]
+    ) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Nothing is kept unless ``commit`` is called before the block ends."""
 
@@ -237,6 +252,9 @@ class UnitOfWork(Protocol):
 
     @property
     def tracking(self) -> TrackingLog: ...
+
+    @property
+    def careers(self) -> CareerRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -72,3 +72,42 @@ def integrations(
         if family_funds and rng.random() < 0.25:
             add(person.niss, rng.choice(family_funds), "001", since)
     return lines
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatedAffiliation:
+    niss: str
+    cas: str
+    begin: date
+    end: date | None
+    category: str
+
+
+CAS = (
+    "cas-acerta", "cas-avixi", "cas-groups", "cas-incozina", "cas-liantis", "cas-partena",
+    "cas-securex", "cas-ucm", "cas-xerius", "cas-zenito", "cas-cna",
+)  # fmt: skip
+
+
+def affiliations(
+    persons: list[Person], *, share: float = 0.3, seed: int = 2024
+) -> list[SimulatedAffiliation]:
+    """Self-employed careers for about ``share`` of ``persons``: one affiliation each, begun
+    between 2016 and 2025 (never before the 18th birthday), one in four already ended."""
+    rng = random.Random(seed + 2)
+    result = []
+    for person in persons:
+        if rng.random() >= share:
+            continue
+        earliest = max(date(2016, 1, 1), date(person.birth.year + 18, 1, 1))
+        if earliest > date(2025, 6, 30):
+            continue
+        span = (date(2025, 6, 30) - earliest).days
+        begin = date.fromordinal(earliest.toordinal() + rng.randint(0, span))
+        end = None
+        if rng.random() < 0.25:
+            end = date.fromordinal(begin.toordinal() + rng.randint(90, 900))
+            end = min(end, date(2025, 12, 31))
+        category = rng.choice("AAAADDDES")
+        result.append(SimulatedAffiliation(person.niss, rng.choice(CAS), begin, end, category))
+    return result

@@ -206,6 +206,7 @@ affiliations = Table(
     Column("enterprise_number", String(10)),
     Column("end_reason", String(20)),
     Index("ix_affiliations_cas", "cas", "niss"),
+    Index("ix_affiliations_id", "id"),
 )
 
 category_changes = Table(

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from carrefour.adapters.db.careers import SqlCareerRepository
 from carrefour.adapters.db.messaging import (
     SqlMailboxRepository,
     SqlMessageRepository,
@@ -48,6 +49,7 @@ class SqlUnitOfWork:
         self.messages = SqlMessageRepository(conn)
         self.mailbox = SqlMailboxRepository(conn)
         self.tracking = SqlTrackingLog(conn)
+        self.careers = SqlCareerRepository(conn)
         return self
 
     def __exit__(

@@ -110,6 +110,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("affiliations", schema=None) as batch_op:
         batch_op.create_index("ix_affiliations_cas", ["cas", "niss"], unique=False)
+        batch_op.create_index("ix_affiliations_id", ["id"], unique=False)
 
     op.create_table(
         "mailbox",
@@ -195,6 +196,7 @@ def downgrade() -> None:
 
     op.drop_table("mailbox")
     with op.batch_alter_table("affiliations", schema=None) as batch_op:
+        batch_op.drop_index("ix_affiliations_id")
         batch_op.drop_index("ix_affiliations_cas")
 
     op.drop_table("affiliations")

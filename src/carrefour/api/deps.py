@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -18,12 +18,19 @@ def get_hub(request: Request) -> Hub:
     return hub
 
 
-def get_uow(hub: Annotated[Hub, Depends(get_hub)]) -> Iterator[UnitOfWork]:
+# The dependencies are ``async`` on purpose: FastAPI then runs them on the event loop, not in
+# its thread pool. The database work of a request is short; running it inline avoids a thread
+# hop per dependency and keeps SQLite's single writer from being contended by pool threads.
+
+
+async def get_uow(hub: Annotated[Hub, Depends(get_hub)]) -> AsyncIterator[UnitOfWork]:
     with hub.uow() as uow:
         yield uow
 
 
-def get_caller(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]) -> Institution:
+async def get_caller(
+    request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]
+) -> Institution:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     return authenticate(uow, token.strip() if scheme.lower() == "bearer" else None)

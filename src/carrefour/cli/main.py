@@ -91,3 +91,7 @@ def demo(
     console.print(f"API on {url}  (OpenAPI: {url}/docs)")
     if not no_serve:
         _serve(settings.database_url, settings.host, settings.port)
+
+
+if __name__ == "__main__":
+    app()

@@ -10,9 +10,10 @@ from sqlalchemy import Engine
 from carrefour.adapters.db.engine import make_engine
 from carrefour.adapters.db.migrate import upgrade_schema
 from carrefour.adapters.db.unit_of_work import SqlUnitOfWork
+from carrefour.adapters.documents.renderer import PdfRenderer
 from carrefour.config import Settings, load_settings
 from carrefour.domain.catalogue import Catalogue
-from carrefour.services.unit_of_work import Clock
+from carrefour.services.unit_of_work import Clock, DocumentRenderer
 
 
 class SystemClock:
@@ -32,6 +33,7 @@ class Hub:
     settings: Settings
     engine: Engine
     clock: Clock
+    renderer: DocumentRenderer = field(default_factory=PdfRenderer)
     catalogue: Catalogue = field(init=False)
 
     def __post_init__(self) -> None:

@@ -8,7 +8,17 @@ from sqlalchemy import text
 from carrefour import __version__
 from carrefour.api import problems
 from carrefour.api.deps import HubDep
-from carrefour.api.routes import careers, directory, institutions, mailboxes, tracking
+from carrefour.api.routes import (
+    careers,
+    directory,
+    documents,
+    inami,
+    institutions,
+    insurability,
+    mailboxes,
+    tracking,
+    vouchers,
+)
 from carrefour.api.schemas import Health
 from carrefour.bootstrap import Hub
 
@@ -26,6 +36,10 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(careers.router)
     app.include_router(mailboxes.router)
     app.include_router(tracking.router)
+    app.include_router(vouchers.router)
+    app.include_router(documents.router)
+    app.include_router(insurability.router)
+    app.include_router(inami.router)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     async def healthz(hub: HubDep) -> Health:

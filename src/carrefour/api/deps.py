@@ -28,9 +28,7 @@ async def get_uow(hub: Annotated[Hub, Depends(get_hub)]) -> AsyncIterator[UnitOf
         yield uow
 
 
-async def get_caller(
-    request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]
-) -> Institution:
+async def get_caller(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]) -> Institution:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     return authenticate(uow, token.strip() if scheme.lower() == "bearer" else None)

@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from carrefour.domain.careers import Career
-from carrefour.domain.catalogue import Catalogue
+from carrefour.domain.catalogue import Catalogue, Institution
 from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.messages import Message, TrackingEntry
 
@@ -82,7 +82,84 @@ class MailboxRow:
     acknowledged_at: datetime | None = None
     ack_result: str | None = None
     ack_reason: str | None = None
+    replay: int = 0
     position: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A PDF the hub produced (paper voucher, provisional proof) and who may fetch it."""
+
+    id: str
+    niss: str
+    kind: str
+    readers: tuple[str, ...]
+    message_id: str | None
+    media_type: str
+    content: bytes
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    id: str
+    sender: str
+    content_hash: str
+    idempotency_key: str | None
+    format: str | None
+    status: str
+    created_at: datetime
+    total: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    routed: int = 0
+    paper: int = 0
+    error_code: str | None = None
+    error: str | None = None
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InsurabilityRecord:
+    """Form L410 data: what a CAS says of one affiliate's quarter."""
+
+    niss: str
+    quarter: str
+    cas: str
+    contributor_category: str
+    contributions: str
+    closed: bool
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InamiCase:
+    id: str
+    niss: str
+    mutuality: str
+    begin: date
+    end: date
+    reason: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionalProof:
+    id: str
+    niss: str
+    case_id: str
+    mutuality: str
+    begin: date
+    end: date
+    valid_until: date
+    status: str
+    document_id: str
+    message_id: str
+    issued_at: datetime
+    ended_at: datetime | None = None
+    ended_by: str | None = None
 
 
 class CatalogueStore(Protocol):
@@ -220,6 +297,54 @@ class CareerRepository(Protocol):
     ) -> None: ...
 
 
+class DocumentStore(Protocol):
+    def add(self, document: Document) -> None: ...
+
+    def get(self, document_id: str) -> Document | None: ...
+
+
+class BatchRepository(Protocol):
+    def add(self, batch: Batch) -> None: ...
+
+    def update(self, batch: Batch) -> None: ...
+
+    def get(self, batch_id: str) -> Batch | None: ...
+
+    def find(
+        self, sender: str, *, content_hash: str, idempotency_key: str | None
+    ) -> Batch | None: ...
+
+    def add_errors(self, batch_id: str, errors: Sequence[tuple[int, str, str]]) -> None: ...
+
+    def errors(self, batch_id: str, *, limit: int) -> list[tuple[int, str, str]]: ...
+
+
+class InsurabilityRepository(Protocol):
+    def put(self, record: InsurabilityRecord) -> None: ...
+
+    def of(self, niss: str, *, quarter: str | None = None) -> list[InsurabilityRecord]: ...
+
+
+class InamiRepository(Protocol):
+    def add_case(self, case: InamiCase) -> None: ...
+
+    def update_case(self, case: InamiCase) -> None: ...
+
+    def case(self, case_id: str) -> InamiCase | None: ...
+
+    def cases(self, *, mutuality: str | None, limit: int) -> list[InamiCase]: ...
+
+    def add_proof(self, proof: ProvisionalProof) -> None: ...
+
+    def proofs(self, niss: str, *, case_id: str | None = None) -> list[ProvisionalProof]: ...
+
+    def end_proof(
+        self, niss: str, proof_id: str, *, status: str, at: datetime, by: str
+    ) -> None: ...
+
+    def active_proofs(self, niss: str, *, covering: date) -> list[ProvisionalProof]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Nothing is kept unless ``commit`` is called before the block ends."""
 
@@ -256,6 +381,18 @@ class UnitOfWork(Protocol):
     @property
     def careers(self) -> CareerRepository: ...
 
+    @property
+    def documents(self) -> DocumentStore: ...
+
+    @property
+    def batches(self) -> BatchRepository: ...
+
+    @property
+    def insurability(self) -> InsurabilityRepository: ...
+
+    @property
+    def inami(self) -> InamiRepository: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -268,3 +405,36 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
+
+
+class DocumentRenderer(Protocol):
+    """Renders the hub's printable documents (PDF)."""
+
+    def paper_voucher(
+        self,
+        *,
+        document_id: str,
+        sender: Institution,
+        niss_formatted: str,
+        kind_fr: str,
+        kind_nl: str,
+        period_label: str,
+        fields: Sequence[tuple[str, str, str]],
+        reason_fr: str,
+        reason_nl: str,
+        message_id: str,
+        issued_at: datetime,
+    ) -> bytes: ...
+
+    def provisional_proof(
+        self,
+        *,
+        document_id: str,
+        niss_formatted: str,
+        mutuality: Institution,
+        case_id: str,
+        valid_from: date,
+        valid_until: date,
+        reason: str,
+        issued_at: datetime,
+    ) -> bytes: ...

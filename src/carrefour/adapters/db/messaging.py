@@ -79,6 +79,7 @@ def _mailbox_row(row: Row[Any]) -> MailboxRow:
         acknowledged_at=row.acknowledged_at,
         ack_result=row.ack_result,
         ack_reason=row.ack_reason,
+        replay=row.replay,
     )
 
 
@@ -133,7 +134,10 @@ class SqlMailboxRepository:
     def get(self, recipient: str, message_id: str) -> MailboxRow | None:
         b = t.mailbox.c
         row = self._conn.execute(
-            select(t.mailbox).where(b.recipient == recipient, b.message_id == message_id)
+            select(t.mailbox)
+            .where(b.recipient == recipient, b.message_id == message_id)
+            .order_by(b.replay.desc())
+            .limit(1)
         ).first()
         return None if row is None else _mailbox_row(row)
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -157,7 +158,9 @@ mailbox = Table(
     Column("acknowledged_at", UtcDateTime),
     Column("ack_result", String(16)),
     Column("ack_reason", Text),
-    UniqueConstraint("recipient", "message_id", name="uq_mailbox_recipient_message"),
+    # 0 for the first delivery; a resend replays the message under the same id with replay + 1.
+    Column("replay", Integer, nullable=False, default=0),
+    UniqueConstraint("recipient", "message_id", "replay", name="uq_mailbox_recipient_message"),
     Index("ix_mailbox_recipient_position", "recipient", "position"),
     Index("ix_mailbox_due", "status", "next_attempt_at"),
     Index("ix_mailbox_niss", "niss"),
@@ -241,4 +244,100 @@ career_changes = Table(
     Column("action", String(40), nullable=False),
     Column("detail", JSON, nullable=False),
     Index("ix_career_changes_niss", "niss", "position"),
+)
+
+# --- contribution vouchers: documents, batches, insurability, INAMI cell ----------------------
+
+# Paper vouchers and provisional proofs (PDF), readable by the institutions in ``readers``.
+documents = Table(
+    "documents",
+    metadata,
+    Column("niss", String(11), primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("readers", JSON, nullable=False),
+    Column("message_id", String(32)),
+    Column("media_type", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_documents_id", "id"),
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("sender", String(64), ForeignKey("institutions.id"), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("idempotency_key", String(200)),
+    Column("format", String(16)),
+    Column("status", String(16), nullable=False),
+    Column("total", Integer, nullable=False, default=0),
+    Column("accepted", Integer, nullable=False, default=0),
+    Column("rejected", Integer, nullable=False, default=0),
+    Column("routed", Integer, nullable=False, default=0),
+    Column("paper", Integer, nullable=False, default=0),
+    Column("error_code", String(40)),
+    Column("error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    UniqueConstraint("sender", "content_hash", name="uq_batches_sender_content"),
+    UniqueConstraint("sender", "idempotency_key", name="uq_batches_sender_key"),
+)
+
+batch_errors = Table(
+    "batch_errors",
+    metadata,
+    Column("batch_id", String(32), ForeignKey("batches.id"), primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("code", String(40), nullable=False),
+    Column("detail", Text, nullable=False),
+)
+
+# Form L410: what each CAS says of its affiliate's insurability, per quarter.
+insurability = Table(
+    "insurability",
+    metadata,
+    Column("niss", String(11), primary_key=True),
+    Column("quarter", String(6), primary_key=True),
+    Column("cas", String(64), ForeignKey("institutions.id"), primary_key=True),
+    Column("contributor_category", String(2), nullable=False),
+    Column("contributions", String(16), nullable=False),
+    Column("closed", Boolean, nullable=False, default=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+inami_cases = Table(
+    "inami_cases",
+    metadata,
+    Column("niss", String(11), primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("mutuality", String(64), ForeignKey("institutions.id"), nullable=False),
+    Column("begin", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_inami_cases_id", "id"),
+    Index("ix_inami_cases_mutuality", "mutuality", "created_at"),
+)
+
+provisional_proofs = Table(
+    "provisional_proofs",
+    metadata,
+    Column("niss", String(11), primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("case_id", String(32), nullable=False),
+    Column("mutuality", String(64), nullable=False),
+    Column("begin", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("document_id", String(32), nullable=False),
+    Column("message_id", String(32), nullable=False),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Column("ended_by", String(32)),
+    Index("ix_provisional_proofs_case", "case_id"),
 )

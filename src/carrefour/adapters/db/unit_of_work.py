@@ -20,6 +20,12 @@ from carrefour.adapters.db.repositories import (
     SqlDirectoryRepository,
     SqlReplacementRepository,
 )
+from carrefour.adapters.db.vouchers import (
+    SqlBatchRepository,
+    SqlDocumentStore,
+    SqlInamiRepository,
+    SqlInsurabilityRepository,
+)
 from carrefour.domain.catalogue import Catalogue
 from carrefour.services.unit_of_work import Clock
 
@@ -50,6 +56,10 @@ class SqlUnitOfWork:
         self.mailbox = SqlMailboxRepository(conn)
         self.tracking = SqlTrackingLog(conn)
         self.careers = SqlCareerRepository(conn)
+        self.documents = SqlDocumentStore(conn)
+        self.batches = SqlBatchRepository(conn)
+        self.insurability = SqlInsurabilityRepository(conn)
+        self.inami = SqlInamiRepository(conn)
         return self
 
     def __exit__(

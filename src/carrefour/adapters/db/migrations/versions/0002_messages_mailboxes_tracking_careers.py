@@ -144,11 +144,14 @@ def upgrade() -> None:
         ),
         sa.Column("ack_result", sa.String(length=16), nullable=True),
         sa.Column("ack_reason", sa.Text(), nullable=True),
+        sa.Column("replay", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["recipient"], ["institutions.id"], name=op.f("fk_mailbox_recipient_institutions")
         ),
         sa.PrimaryKeyConstraint("position", name=op.f("pk_mailbox")),
-        sa.UniqueConstraint("recipient", "message_id", name="uq_mailbox_recipient_message"),
+        sa.UniqueConstraint(
+            "recipient", "message_id", "replay", name="uq_mailbox_recipient_message"
+        ),
     )
     with op.batch_alter_table("mailbox", schema=None) as batch_op:
         batch_op.create_index("ix_mailbox_due", ["status", "next_attempt_at"], unique=False)

@@ -1,0 +1,288 @@
+"""Contribution vouchers (form A908): routing to the mutuality, the pension cadastre's two hops,
+and the paper fallback with its A911 record for INAMI.
+
+A voucher goes to the mutuality that has integrated the person (capacity 001) for the reference
+period. When none has (or the NISS was replaced), nothing is delivered electronically: the hub
+produces a bilingual paper voucher for the sender, tracks the voucher as "paper", and sends INAMI
+(its administrative cell) an A911 record with every field. A definitive voucher for a period ends
+the provisional proofs of insurability issued for it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from carrefour.domain.catalogue import Action, Institution
+from carrefour.domain.errors import InvalidInput, NotFound, UnknownInstitution
+from carrefour.domain.identifiers import format_niss
+from carrefour.domain.messages import DeliveryStatus, Message, TrackingEntry
+from carrefour.domain.periods import Period
+from carrefour.domain.routing import addressed, recipients
+from carrefour.domain.vouchers import (
+    KIND_LABELS,
+    Voucher,
+    VoucherKind,
+    check_pension_submission,
+    check_sender,
+    paper_fields,
+    parse_voucher,
+)
+from carrefour.services.consultations import require
+from carrefour.services.messages import new_message_id, publish
+from carrefour.services.unit_of_work import Document, DocumentRenderer, UnitOfWork
+
+VOUCHER_FLOW = "contribution-voucher"
+PENSION_FLOW = "pension-voucher"
+A911_FLOW = "paper-voucher"
+HUB = "bcss"
+CADASTRE = "pension-cadastre"
+INAMI_RECIPIENTS = ("inami-sca", "inami")
+PAPER = "paper"  # the tracking file's recipient of a voucher that went on paper
+# Voucher fields that name an institution of the catalogue.
+INSTITUTION_FIELDS = ("cas", "payment_body", "pension_payer")
+
+NOT_INTEGRATED = (
+    "Aucune mutualité n'a intégré cette personne pour la période",
+    "Geen ziekenfonds heeft deze persoon voor de periode geïntegreerd",
+)
+REPLACED = (
+    "Le NISS connu de l'expéditeur a été remplacé par {new}",
+    "Het INSZ dat de afzender kent werd vervangen door {new}",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherOutcome:
+    """What became of one voucher: routed to ``recipients``, or on paper with a document."""
+
+    message_id: str
+    niss: str
+    kind: str
+    period: str
+    status: str
+    recipients: list[str] = field(default_factory=list)
+    document_id: str | None = None
+    a911_id: str | None = None
+    submitted_id: str | None = None  # a pension voucher's first hop, to the cadastre
+
+
+def _check_references(uow: UnitOfWork, voucher: Voucher) -> None:
+    for name in INSTITUTION_FIELDS:
+        value = voucher.details.get(name)
+        if value is None:
+            continue
+        try:
+            uow.catalogue.institution(str(value))
+        except UnknownInstitution as error:
+            raise InvalidInput(error.detail, field=name) from None
+
+
+def _routing_day(voucher: Voucher, today: date) -> list[date]:
+    """The days on which the person's mutuality is looked up: the end of the reference period
+    (or today, if sooner), then its beginning."""
+    end = voucher.period.end or today
+    return [min(end, today), voucher.period.begin]
+
+
+def _store_paper(
+    uow: UnitOfWork,
+    *,
+    renderer: DocumentRenderer,
+    sender: Institution,
+    voucher: Voucher,
+    reason: tuple[str, str],
+) -> VoucherOutcome:
+    now = uow.clock.now()
+    message = Message(
+        id=new_message_id(),
+        flow=VOUCHER_FLOW,
+        sender=sender.id,
+        niss=voucher.niss,
+        event_date=voucher.period.begin,
+        period=voucher.period_label,
+        payload=voucher.payload(),
+        created_at=now,
+    )
+    uow.messages.add(message)
+    uow.tracking.append(
+        [
+            TrackingEntry(
+                message_id=message.id,
+                flow=VOUCHER_FLOW,
+                emitter=sender.id,
+                recipient=PAPER,
+                niss=voucher.niss,
+                event_date=voucher.period.begin,
+                rule_id=None,
+                sent_at=now,
+                status=DeliveryStatus.PAPER.value,
+                prev_hash="",
+            )
+        ]
+    )
+    document_id = uuid.uuid4().hex
+    kind_fr, kind_nl = KIND_LABELS[voucher.kind]
+    pdf = renderer.paper_voucher(
+        document_id=document_id,
+        sender=sender,
+        niss_formatted=format_niss(voucher.niss),
+        kind_fr=kind_fr,
+        kind_nl=kind_nl,
+        period_label=voucher.period_label,
+        fields=paper_fields(voucher),
+        reason_fr=reason[0],
+        reason_nl=reason[1],
+        message_id=message.id,
+        issued_at=now,
+    )
+    uow.documents.add(
+        Document(
+            id=document_id,
+            niss=voucher.niss,
+            kind="paper-voucher",
+            readers=(sender.id, *INAMI_RECIPIENTS),
+            message_id=message.id,
+            media_type="application/pdf",
+            content=pdf,
+            created_at=now,
+        )
+    )
+    a911 = publish(
+        uow,
+        flow=A911_FLOW,
+        sender=HUB,
+        niss=voucher.niss,
+        payload={
+            **voucher.payload(),
+            "sender": sender.id,
+            "message_id": message.id,
+            "document_id": document_id,
+            "reason": reason[0],
+        },
+        recipients=[
+            addressed(A911_FLOW, inst, now.date(), catalogue=uow.catalogue)
+            for inst in INAMI_RECIPIENTS
+        ],
+        event_date=voucher.period.begin,
+        period=voucher.period_label,
+        in_reply_to=message.id,
+    )
+    return VoucherOutcome(
+        message_id=message.id,
+        niss=voucher.niss,
+        kind=voucher.kind.value,
+        period=voucher.period_label,
+        status=DeliveryStatus.PAPER.value,
+        document_id=document_id,
+        a911_id=a911.id,
+    )
+
+
+def _end_provisional_proofs(uow: UnitOfWork, voucher: Voucher, message_id: str) -> None:
+    """A definitive voucher for a period ends the provisional proofs issued for it."""
+    now = uow.clock.now()
+    for proof in uow.inami.proofs(voucher.niss):
+        if proof.status == "active" and Period(proof.begin, proof.end).overlaps(voucher.period):
+            uow.inami.end_proof(voucher.niss, proof.id, status="superseded", at=now, by=message_id)
+
+
+def route_voucher(
+    uow: UnitOfWork, *, caller: Institution, voucher: Voucher, renderer: DocumentRenderer
+) -> VoucherOutcome:
+    """Route one validated voucher; the caller commits (one voucher or a chunk of a batch)."""
+    sender = caller
+    submitted_id = None
+    today = uow.clock.today()
+    if voucher.kind is VoucherKind.PENSION and caller.id != CADASTRE:
+        # Pension vouchers reach the mutualities only through the pension cadastre: first hop
+        # to the cadastre, which forwards it through the hub. Both hops are tracked.
+        check_pension_submission(caller)
+        require(uow, caller=caller, action=Action.SEND, flow=PENSION_FLOW, niss=voucher.niss)
+        _check_references(uow, voucher)
+        hop = publish(
+            uow,
+            flow=PENSION_FLOW,
+            sender=caller.id,
+            niss=voucher.niss,
+            payload=voucher.payload(),
+            recipients=[addressed(PENSION_FLOW, CADASTRE, today, catalogue=uow.catalogue)],
+            event_date=voucher.period.begin,
+            period=voucher.period_label,
+        )
+        submitted_id = hop.id
+        sender = uow.catalogue.institution(CADASTRE)
+    check_sender(voucher, sender)
+    require(uow, caller=sender, action=Action.SEND, flow=VOUCHER_FLOW, niss=voucher.niss)
+    _check_references(uow, voucher)
+
+    replacement = uow.replacements.replacement_of(voucher.niss)
+    if replacement is not None:
+        reason = (REPLACED[0].format(new=replacement), REPLACED[1].format(new=replacement))
+        outcome = _store_paper(
+            uow, renderer=renderer, sender=sender, voucher=voucher, reason=reason
+        )
+        return _with_submission(outcome, submitted_id)
+
+    lines = uow.directory.lines_of(voucher.niss)
+    found = []
+    for day in _routing_day(voucher, today):
+        found = recipients(VOUCHER_FLOW, lines, day, catalogue=uow.catalogue, exclude={sender.id})
+        if found:
+            break
+    if not found:
+        outcome = _store_paper(
+            uow, renderer=renderer, sender=sender, voucher=voucher, reason=NOT_INTEGRATED
+        )
+        return _with_submission(outcome, submitted_id)
+
+    message = publish(
+        uow,
+        flow=VOUCHER_FLOW,
+        sender=sender.id,
+        niss=voucher.niss,
+        payload=voucher.payload(),
+        recipients=found,
+        event_date=voucher.period.begin,
+        period=voucher.period_label,
+        in_reply_to=submitted_id,
+    )
+    _end_provisional_proofs(uow, voucher, message.id)
+    return VoucherOutcome(
+        message_id=message.id,
+        niss=voucher.niss,
+        kind=voucher.kind.value,
+        period=voucher.period_label,
+        status=DeliveryStatus.QUEUED.value,
+        recipients=[r.institution for r in found],
+        submitted_id=submitted_id,
+    )
+
+
+def _with_submission(outcome: VoucherOutcome, submitted_id: str | None) -> VoucherOutcome:
+    return outcome if submitted_id is None else replace(outcome, submitted_id=submitted_id)
+
+
+def submit_voucher(
+    uow: UnitOfWork,
+    *,
+    caller: Institution,
+    data: Mapping[str, Any],
+    renderer: DocumentRenderer,
+) -> VoucherOutcome:
+    """Validate and route one voucher, in one transaction."""
+    voucher = parse_voucher(data, today=uow.clock.today())
+    outcome = route_voucher(uow, caller=caller, voucher=voucher, renderer=renderer)
+    uow.commit()
+    return outcome
+
+
+def document(uow: UnitOfWork, *, caller: Institution, document_id: str) -> Document:
+    """A document the caller may read (its sender, INAMI, the mutuality of a proof)."""
+    found = uow.documents.get(document_id)
+    if found is None or caller.id not in found.readers:
+        raise NotFound(f"no document {document_id} for {caller.id}", document_id=document_id)
+    return found

@@ -1,0 +1,186 @@
+"""A batch file of contribution vouchers: its records, its errors, and format detection.
+
+Two formats (docs/formats.md): JSON Lines (``jsonl``, ``formats.jsonlines``) and the classic
+fixed-width records (``fixed``, ``formats.fixedwidth``). Errors come at two levels:
+
+* ``BatchFormatError``: the whole file is unusable (not UTF-8, no header or trailer, a trailer
+  count that does not match, nothing in it, unknown format); nothing of it is routed;
+* a ``BatchRecord`` with ``error_code``/``error``: one record is refused (its line number and
+  raw text say which), the others go through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+from carrefour.domain.errors import CarrefourError
+from carrefour.domain.vouchers import Voucher
+
+__all__ = [
+    "BATCH_FORMATS",
+    "FORMAT_ERROR_CODES",
+    "UTF8_BOM",
+    "BatchFormatError",
+    "BatchRecord",
+    "ParsedBatch",
+    "decode_utf8",
+    "detect_format",
+    "failed_record",
+    "parse_batch",
+    "split_lines",
+]
+
+#: The formats ``parse_batch`` reads.
+BATCH_FORMATS: Final = ("jsonl", "fixed")
+
+#: The stable codes of ``BatchFormatError``.
+FORMAT_ERROR_CODES: Final = (
+    "encoding",
+    "header",
+    "trailer",
+    "count-mismatch",
+    "empty",
+    "unknown-format",
+)
+
+UTF8_BOM: Final = b"\xef\xbb\xbf"
+_BLANK_BYTES: Final = b" \t\r\n"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRecord:
+    """One record of a batch: its 1-based physical ``line`` in the file, and either the parsed
+    ``voucher`` or an ``error_code`` (the domain error's code, or a format code such as
+    ``malformed-json`` or ``truncated``) with a human ``error``. ``raw`` is the line as read,
+    without its line terminator. ``field`` names the offending field when known."""
+
+    line: int
+    voucher: Voucher | None
+    error_code: str | None
+    error: str | None
+    raw: str
+    field: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.voucher is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedBatch:
+    """A parsed batch file. ``declared_count`` is the fixed-width trailer's count (``None`` for
+    JSON Lines); ``sender`` and ``created`` come from the fixed-width header."""
+
+    format: str
+    records: list[BatchRecord]
+    declared_count: int | None
+    sender: str | None = None
+    created: date | None = None
+
+    @property
+    def vouchers(self) -> list[Voucher]:
+        return [r.voucher for r in self.records if r.voucher is not None]
+
+    @property
+    def errors(self) -> list[BatchRecord]:
+        return [r for r in self.records if r.voucher is None]
+
+
+class BatchFormatError(Exception):
+    """The whole file is unusable. ``code`` is one of ``FORMAT_ERROR_CODES``; ``line`` the
+    1-based line where the problem was found, when known."""
+
+    def __init__(self, code: str, message: str, *, line: int | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.line = line
+
+
+def failed_record(line: int, raw: str, error: CarrefourError) -> BatchRecord:
+    """The record of a line refused by the domain: its error's code, detail and field."""
+    found = error.extra.get("field")
+    return BatchRecord(
+        line=line,
+        voucher=None,
+        error_code=error.code,
+        error=error.detail,
+        raw=raw,
+        field=found if isinstance(found, str) else None,
+    )
+
+
+def decode_utf8(content: bytes) -> str:
+    """The content as text: UTF-8, a leading byte-order mark dropped.
+
+    Raises ``BatchFormatError("encoding")`` naming the first invalid byte's offset and line.
+    """
+    skip = len(UTF8_BOM) if content.startswith(UTF8_BOM) else 0
+    try:
+        return content[skip:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        offset = skip + error.start
+        line = content.count(b"\n", 0, offset) + 1
+        raise BatchFormatError(
+            "encoding",
+            f"byte {offset} (line {line}) is 0x{content[offset]:02x}, not valid UTF-8; "
+            "batch files are encoded in UTF-8",
+            line=line,
+        ) from None
+
+
+def split_lines(text: str) -> list[tuple[int, str]]:
+    """(1-based line number, line without its ``\\n`` or ``\\r\\n``) of every non-blank line.
+
+    Only ``\\n`` ends a line (with an optional ``\\r`` before it)."""
+    found: list[tuple[int, str]] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.endswith("\r"):
+            line = line[:-1]
+        if line.strip():
+            found.append((number, line))
+    return found
+
+
+def detect_format(content: bytes) -> str:
+    """``jsonl`` when the first non-blank byte is ``{``, ``fixed`` when it is ``0`` (a header
+    record). Raises ``BatchFormatError`` (``empty`` or ``unknown-format``) otherwise."""
+    body = content[len(UTF8_BOM) :] if content.startswith(UTF8_BOM) else content
+    first = body.lstrip(_BLANK_BYTES)[:1]
+    if not first:
+        raise BatchFormatError("empty", "the file holds no record")
+    if first == b"{":
+        return "jsonl"
+    if first == b"0":
+        return "fixed"
+    raise BatchFormatError(
+        "unknown-format",
+        f"cannot tell the format from the first byte {first!r}: a JSON Lines file starts with "
+        "'{', a fixed-width file with its header record '0'",
+        line=content.count(b"\n", 0, len(content) - len(body.lstrip(_BLANK_BYTES))) + 1,
+    )
+
+
+def parse_batch(content: bytes, *, format: str | None, today: date) -> ParsedBatch:
+    """Parse a batch file of vouchers.
+
+    ``format`` is ``"jsonl"``, ``"fixed"`` or ``None`` (detect it, ``detect_format``). ``today``
+    is the day of receipt (no voucher period may begin after it). Raises ``BatchFormatError``
+    when the whole file is unusable; a record that is not a valid voucher becomes a
+    ``BatchRecord`` with an error.
+    """
+    chosen = detect_format(content) if format is None else format
+    if chosen == "jsonl":
+        from carrefour.adapters.formats.jsonlines import parse_jsonl
+
+        return parse_jsonl(content, today=today)
+    if chosen == "fixed":
+        from carrefour.adapters.formats.fixedwidth import parse_fixed
+
+        return parse_fixed(content, today=today)
+    raise BatchFormatError(
+        "unknown-format",
+        f"unknown batch format {format!r}; known formats: {', '.join(BATCH_FORMATS)}",
+    )

@@ -11,8 +11,10 @@ from carrefour.adapters.db.engine import make_engine
 from carrefour.adapters.db.migrate import upgrade_schema
 from carrefour.adapters.db.unit_of_work import SqlUnitOfWork
 from carrefour.adapters.documents.renderer import PdfRenderer
+from carrefour.adapters.formats.parser import FormatsBatchParser
 from carrefour.config import Settings, load_settings
 from carrefour.domain.catalogue import Catalogue
+from carrefour.services.batches import BatchParser
 from carrefour.services.unit_of_work import Clock, DocumentRenderer
 
 
@@ -34,6 +36,7 @@ class Hub:
     engine: Engine
     clock: Clock
     renderer: DocumentRenderer = field(default_factory=PdfRenderer)
+    batch_parser: BatchParser = field(default_factory=FormatsBatchParser)
     catalogue: Catalogue = field(init=False)
 
     def __post_init__(self) -> None:

@@ -9,6 +9,7 @@ from carrefour import __version__
 from carrefour.api import problems
 from carrefour.api.deps import HubDep
 from carrefour.api.routes import (
+    batches,
     careers,
     directory,
     documents,
@@ -37,6 +38,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(mailboxes.router)
     app.include_router(tracking.router)
     app.include_router(vouchers.router)
+    app.include_router(batches.router)
     app.include_router(documents.router)
     app.include_router(insurability.router)
     app.include_router(inami.router)

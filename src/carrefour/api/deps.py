@@ -31,7 +31,11 @@ async def get_uow(hub: Annotated[Hub, Depends(get_hub)]) -> AsyncIterator[UnitOf
 async def get_caller(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]) -> Institution:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    return authenticate(uow, token.strip() if scheme.lower() == "bearer" else None)
+    caller = authenticate(uow, token.strip() if scheme.lower() == "bearer" else None)
+    # Authentication only reads: end its transaction so that no lock is held while the route
+    # works (a batch runs its own transactions; SQLite has one writer).
+    uow.commit()
+    return caller
 
 
 HubDep = Annotated[Hub, Depends(get_hub)]

@@ -95,20 +95,35 @@ class Health(BaseModel):
 
 
 class AckCreate(BaseModel):
-    """An acknowledgement of a message in the caller's mailbox."""
+    """An answer on a message of the caller's mailbox.
+
+    ``reason`` is required for ``reject`` and ``wrongly-handled``; ``correct_niss`` (the person's
+    NISS as the mutualities know it) for ``correction`` and only there; ``period`` only for
+    ``resend``, to replay only the vouchers of that period (as written on them: ``2025Q1``,
+    ``2024``, ``2025-03``...)."""
 
     model_config = ConfigDict(extra="forbid")
 
     message_id: str
     result: AckResult
     reason: str | None = Field(default=None, max_length=500)
+    correct_niss: str | None = Field(default=None, max_length=32)
+    period: str | None = Field(default=None, max_length=32)
 
 
 class AckRead(BaseModel):
+    """What the answer did. ``answer_id`` is the message the answer sent (``answer``,
+    ``identification-correction`` or ``resend-request``), if any; ``notified`` the institutions
+    that message went to; ``rerouted`` the new vouchers sent for the corrected NISS; ``replayed``
+    the messages a resend put back in the caller's mailbox, under their original ids."""
+
     message_id: str
     status: str
     answer_id: str | None
     repeated: bool
+    notified: list[str] = Field(default_factory=list)
+    rerouted: list[str] = Field(default_factory=list)
+    replayed: list[str] = Field(default_factory=list)
 
 
 class TrackingRead(BaseModel):

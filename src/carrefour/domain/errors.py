@@ -122,3 +122,15 @@ class NotAuthorised(CarrefourError):
     def __init__(self, detail: str, *, reason_code: str, status_code: str, **extra: Any) -> None:
         super().__init__(detail, reason_code=reason_code, status_code=status_code, **extra)
         self.reason_code = reason_code
+
+
+class InvalidBatch(InvalidInput):
+    """A batch file that is unusable as a whole: ``reason`` is one of ``encoding``, ``header``,
+    ``trailer``, ``count-mismatch``, ``empty``, ``unknown-format``; nothing of it is routed."""
+
+    code = "invalid-batch"
+    title = "Unusable batch file"
+
+    def __init__(self, detail: str, *, reason: str, line: int | None = None, **extra: Any) -> None:
+        super().__init__(detail, reason=reason, line=line, **extra)
+        self.reason = reason

@@ -25,18 +25,27 @@ class DeliveryStatus(StrEnum):
     DELIVERED = "delivered"  # pulled from the mailbox or pushed to the endpoint
     ACCEPTED = "accepted"  # acknowledged by the recipient: accepted
     REJECTED = "rejected"  # acknowledged by the recipient: rejected, with a reason
+    CORRECTED = "corrected"  # acknowledged by the recipient: identification correction (new NISS)
     FAILED = "failed"  # push failed after every try: a dead letter (still in the mailbox)
     PAPER = "paper"  # no electronic delivery: replaced by a paper document
 
 
 class AckResult(StrEnum):
+    """What a recipient answers on a message (``POST /v1/mailbox/acks``)."""
+
     ACCEPT = "accept"
-    REJECT = "reject"
+    REJECT = "reject"  # with a reason
+    CORRECTION = "correction"  # identification correction: the NISS the mutualities know
+    WRONGLY_HANDLED = "wrongly-handled"  # the earlier accept/reject was wrong: reopen it
+    RESEND = "resend"  # send the person's vouchers again
 
 
+# The status of the recipient's mailbox row once it answered; the other results (wrongly-handled,
+# resend) do not close the row.
 ACK_STATUS: Mapping[AckResult, DeliveryStatus] = {
     AckResult.ACCEPT: DeliveryStatus.ACCEPTED,
     AckResult.REJECT: DeliveryStatus.REJECTED,
+    AckResult.CORRECTION: DeliveryStatus.CORRECTED,
 }
 
 

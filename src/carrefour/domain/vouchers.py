@@ -29,8 +29,8 @@ and with increased reimbursement) are the common values.
 ``Voucher`` with normalised values; it raises the domain error of the first problem found, in
 this order: the object itself, ``kind``, unknown fields, missing fields (``null`` counts as
 missing), ``niss``, ``period``, ``ct1``, ``ct2``, ``reference``, then the kind's own fields in
-the order of ``KIND_FIELDS``. Every error carries an
-extra ``field`` naming the offending field (``None`` when the whole voucher is at fault).
+the order of ``KIND_FIELDS``. Every error carries an extra ``field`` naming the offending field
+(``None`` when the whole voucher is at fault).
 Institution ids inside a voucher (``cas``, ``payment_body``, ``pension_payer``) are checked only
 for their shape here; the service layer checks them against the catalogue.
 
@@ -39,6 +39,7 @@ Standard library only.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -62,6 +63,7 @@ from carrefour.domain.identifiers import format_niss, parse_enterprise_number, p
 from carrefour.domain.periods import Period, Quarter, parse_date, parse_quarter
 
 __all__ = [
+    "COMMON_FIELDS",
     "CONTRIBUTOR_CATEGORIES",
     "FIELD_LABELS",
     "HEALTH_CARE_CONTRIBUTION_RATE",
@@ -78,6 +80,7 @@ __all__ = [
     "allowed_senders",
     "check_pension_submission",
     "check_sender",
+    "expected_withholding",
     "paper_fields",
     "parse_voucher",
     "quarter_max_days",
@@ -292,15 +295,18 @@ class Voucher:
         return payload
 
 
+@functools.lru_cache(maxsize=256)
 def quarter_max_days(quarter: Quarter) -> int:
     """The most days a person can work (or be compensated) in a quarter.
 
     [assumption] The 6-day week regime (``WORKING_DAYS_PER_WEEK``): every day of the quarter
     except Sundays, e.g. 77 for 2025Q1.
     """
-    total = (quarter.last_day - quarter.first_day).days + 1
-    days = (quarter.first_day + timedelta(days=offset) for offset in range(total))
-    return sum(1 for day in days if day.weekday() != _SUNDAY)
+    first, last = quarter.first_day, quarter.last_day
+    total = (last - first).days + 1
+    first_sunday = first + timedelta(days=(_SUNDAY - first.weekday()) % 7)
+    sundays = (last - first_sunday).days // 7 + 1  # a quarter always holds a Sunday
+    return total - sundays
 
 
 def allowed_senders(kind: VoucherKind) -> tuple[tuple[int, int | None], ...]:
@@ -544,9 +550,15 @@ _KIND_SHAPE: Final[Mapping[VoucherKind, _Shape]] = MappingProxyType(
 )
 
 
+@functools.lru_cache(maxsize=1024)
+def _built_period(kind: VoucherKind, text: str) -> tuple[str, Period]:
+    """The label and dates of a well-shaped period text (cached: a batch repeats its periods)."""
+    return _KIND_SHAPE[kind][3](text)
+
+
 def _period(value: Any, kind: VoucherKind, today: date) -> tuple[str, Period]:
     text = _text(value, "period").strip()
-    description, pattern, example, build = _KIND_SHAPE[kind]
+    description, pattern, example, _ = _KIND_SHAPE[kind]
     if not pattern.match(text):
         other = next((shape for shape in _SHAPES if shape[1].match(text)), None)
         if other is None:
@@ -558,7 +570,7 @@ def _period(value: Any, kind: VoucherKind, today: date) -> tuple[str, Period]:
             )
         raise InvalidPeriod(detail, field="period", value=value)
     try:
-        label, period = build(text)
+        label, period = _built_period(kind, text)
     except InvalidPeriod as error:
         raise _with_field(error, "period") from None
     except ValueError:  # a year 0000, a day that does not exist

@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from fractions import Fraction
 from types import MappingProxyType
 from typing import Any, Final
@@ -469,25 +469,37 @@ def _period_dates(value: Any) -> tuple[date, date]:
 
 
 def _scaled(value: Any, scale: int) -> int:
+    """``value`` times ``scale`` as a whole number; the fraction (millionths) is rounded, other
+    columns refuse a value with more decimals than they hold."""
+    rounded = scale == _SCALES["millionths"]
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a number")
-    if isinstance(value, str) and "/" not in value:
+    if isinstance(value, int):
+        return value * scale
+    if isinstance(value, str) and "/" in value:
         try:
-            exact = Fraction(Decimal(value.strip()))
-        except InvalidOperation:
-            raise ValueError(f"{value!r} is not a number") from None
-    elif isinstance(value, float):
-        exact = Fraction(Decimal(repr(value)))
-    elif isinstance(value, int | Decimal | str):
-        exact = Fraction(value)
-    else:
+            exact = Fraction(value.strip()) * scale
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(f"{value!r} is not a fraction") from None
+        if not rounded and exact.denominator != 1:
+            raise ValueError(f"{value!r} has more decimals than the column holds")
+        return round(exact)
+    try:
+        if isinstance(value, float):
+            number = Decimal(repr(value))
+        elif isinstance(value, Decimal | str):
+            number = Decimal(value.strip() if isinstance(value, str) else value)
+        else:
+            raise ValueError(f"{value!r} is not a number")
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a number") from None
+    if not number.is_finite():
         raise ValueError(f"{value!r} is not a number")
-    scaled = exact * scale
-    if scale == _SCALES["millionths"]:
-        return round(scaled)
-    if scaled.denominator != 1:
+    scaled = number * scale
+    whole = scaled.to_integral_value(rounding=ROUND_HALF_EVEN)
+    if not rounded and whole != scaled:
         raise ValueError(f"{value!r} has more decimals than the column holds")
-    return int(scaled)
+    return int(whole)
 
 
 def _encode(column: Column, value: Any) -> str:

@@ -26,15 +26,56 @@ async def pull(
     return Page[dict[str, Any]](items=page.items, next_cursor=page.next_cursor)
 
 
-@router.post("/acks", response_model=AckRead)
+_ACK_DESCRIPTION = """\
+Answer a message of the caller's mailbox. ``result`` is one of:
+
+- ``accept``; ``reject`` with a ``reason``: closes the message for the caller (status
+  ``accepted`` / ``rejected``) and sends an ``answer`` message back to its emitter. The same
+  acknowledgement twice changes nothing (``repeated: true``); a different one is a 409 conflict.
+- ``correction`` with ``correct_niss`` (the person's NISS as the mutualities know it; a
+  mutuality only): the hub records that the message's NISS is replaced by ``correct_niss``
+  (from then on the old NISS cannot be integrated, ``niss-replaced``), closes the message
+  (status ``corrected``), sends an ``identification-correction`` message {old_niss, new_niss,
+  message_id} to every institution that sent or received messages for the old NISS and may
+  receive it (``notified``, message ``answer_id``), and sends the vouchers still pending for the
+  old NISS (gone on paper, or queued and unread everywhere) again for the new NISS to the
+  mutualities that integrated it (``rerouted``: the new message ids, ``in_reply_to`` the old
+  ones). An invalid ``correct_niss`` is a 422 ``invalid-niss``; the message's own NISS a 422; a
+  NISS already replaced by another one a 409.
+- ``wrongly-handled`` with a ``reason``: the caller's earlier accept or reject was wrong. The
+  message is reopened (status ``delivered``, to be accepted or rejected again) and the emitter
+  gets an ``answer`` {message_id, result: "wrongly-handled", previous, reason}. A message not
+  accepted or rejected by the caller is a 409 (nothing to reopen).
+- ``resend``, optionally with a ``period`` (as written on the vouchers, e.g. ``2025Q1``): every
+  contribution voucher the caller received for the person of ``message_id`` (of that period) is
+  put back in its mailbox under its original id, at a new cursor position (``replayed``); the
+  emitters get a ``resend-request`` record {niss, period, served_by_hub, replayed}
+  (``answer_id``, ``notified``). With nothing to replay, that request asks the emitter of the
+  message to send again (``served_by_hub: false``).
+
+A message that is not in the caller's mailbox is a 404, whatever the result. ``reason`` goes
+with any result; ``correct_niss`` only with ``correction``, ``period`` only with ``resend``.
+"""
+
+
+@router.post("/acks", response_model=AckRead, description=_ACK_DESCRIPTION)
 async def acknowledge(body: AckCreate, uow: UowDep, caller: CallerDep) -> AckRead:
-    """Accept or reject a message; the same acknowledgement twice changes nothing."""
+    """Answer a message: accept, reject, correction, wrongly-handled or resend."""
     outcome = mailboxes.acknowledge(
-        uow, caller=caller, message_id=body.message_id, result=body.result, reason=body.reason
+        uow,
+        caller=caller,
+        message_id=body.message_id,
+        result=body.result,
+        reason=body.reason,
+        correct_niss=body.correct_niss,
+        period=body.period,
     )
     return AckRead(
         message_id=outcome.message_id,
         status=outcome.status,
         answer_id=outcome.answer_id,
         repeated=outcome.repeated,
+        notified=list(outcome.notified),
+        rerouted=list(outcome.rerouted),
+        replayed=list(outcome.replayed),
     )

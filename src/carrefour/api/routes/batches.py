@@ -1,0 +1,108 @@
+"""``/v1/batches``: a batch file of vouchers (JSON Lines or fixed-width), and its report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import BaseModel
+
+from carrefour.api.deps import CallerDep, HubDep, UowDep
+from carrefour.bootstrap import Hub
+from carrefour.domain.catalogue import Institution
+from carrefour.services import batches
+from carrefour.services.unit_of_work import Batch
+
+router = APIRouter(prefix="/v1/batches", tags=["batches"])
+
+
+class BatchError(BaseModel):
+    line: int
+    code: str
+    detail: str
+
+
+class BatchRead(BaseModel):
+    id: str
+    status: str
+    format: str | None
+    total: int
+    accepted: int
+    rejected: int
+    routed: int
+    paper: int
+    duplicate: bool
+    created_at: datetime
+    finished_at: datetime | None
+    errors: list[BatchError] | None = None
+
+    @classmethod
+    def of(
+        cls, batch: Batch, *, duplicate: bool, errors: list[tuple[int, str, str]] | None = None
+    ) -> BatchRead:
+        return cls(
+            id=batch.id,
+            status=batch.status,
+            format=batch.format,
+            total=batch.total,
+            accepted=batch.accepted,
+            rejected=batch.rejected,
+            routed=batch.routed,
+            paper=batch.paper,
+            duplicate=duplicate,
+            created_at=batch.created_at,
+            finished_at=batch.finished_at,
+            errors=None
+            if errors is None
+            else [BatchError(line=line, code=code, detail=detail) for line, code, detail in errors],
+        )
+
+
+def submit(
+    hub: Hub,
+    caller: Institution,
+    content: bytes,
+    file_format: str | None,
+    request: Request,
+    response: Response,
+) -> BatchRead:
+    outcome = batches.submit_batch(
+        hub.uow,
+        caller=caller,
+        content=content,
+        file_format=file_format,
+        idempotency_key=request.headers.get("idempotency-key"),
+        parser=hub.batch_parser,
+        renderer=hub.renderer,
+    )
+    response.headers["Location"] = f"/v1/batches/{outcome.batch.id}"
+    if outcome.duplicate:
+        response.status_code = status.HTTP_200_OK
+    return BatchRead.of(outcome.batch, duplicate=outcome.duplicate)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=BatchRead)
+async def submit_batch(
+    request: Request,
+    response: Response,
+    hub: HubDep,
+    caller: CallerDep,
+    format: str | None = Query(
+        default=None, pattern="^(jsonl|fixed)$", description="detected when omitted"
+    ),
+) -> BatchRead:
+    """Send the file as the request body. Each good record is routed, each bad one reported
+    with its line number (``GET /v1/batches/{id}``). The same file twice, or the same
+    ``Idempotency-Key``, answers the first batch again (200, ``duplicate: true``)."""
+    return submit(hub, caller, await request.body(), format, request, response)
+
+
+@router.get("/{batch_id}", response_model=BatchRead)
+async def batch_report(
+    batch_id: str,
+    uow: UowDep,
+    caller: CallerDep,
+    limit: int = Query(default=1000, ge=0, le=100_000, description="errors listed at most"),
+) -> BatchRead:
+    batch, errors = batches.batch_status(uow, caller=caller, batch_id=batch_id, error_limit=limit)
+    return BatchRead.of(batch, duplicate=False, errors=errors)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from carrefour.domain.catalogue import Action, Institution
@@ -34,13 +34,18 @@ from carrefour.domain.messages import (
     Message,
     visible_payload,
 )
-from carrefour.domain.periods import Period
 from carrefour.domain.routing import Recipient, addressed, recipients
 from carrefour.domain.vouchers import Voucher, parse_voucher
 from carrefour.services.consultations import log_decision, require
 from carrefour.services.messages import publish
 from carrefour.services.unit_of_work import MailboxRow, UnitOfWork
-from carrefour.services.vouchers import HUB, PAPER, VOUCHER_FLOW
+from carrefour.services.vouchers import (
+    HUB,
+    PAPER,
+    VOUCHER_FLOW,
+    end_provisional_proofs,
+    routing_days,
+)
 
 ANSWER_FLOW = "answer"
 CORRECTION_FLOW = "identification-correction"
@@ -383,9 +388,10 @@ def _as_voucher(payload: dict[str, Any], today: date) -> Voucher | None:
 
 
 def _routing_days(message: Message, voucher: Voucher | None, today: date) -> list[date]:
-    """As for a new voucher: the end of its period (or today, if sooner), then its beginning."""
+    """As for a new voucher (``vouchers.routing_days``); a payload that no longer parses is
+    routed on today and on its event date."""
     if voucher is not None:
-        return [min(voucher.period.end or today, today), voucher.period.begin]
+        return routing_days(voucher.period, today)
     return [today] if message.event_date is None else [today, message.event_date]
 
 
@@ -433,19 +439,9 @@ def _reroute(uow: UnitOfWork, *, old: str, new: str, answered: str) -> tuple[str
             in_reply_to=message.id,
         )
         if voucher is not None:
-            _end_provisional_proofs(uow, niss=new, period=voucher.period, by=again.id, at=now)
+            end_provisional_proofs(uow, niss=new, period=voucher.period, by=again.id)
         rerouted.append(again.id)
     return tuple(rerouted)
-
-
-def _end_provisional_proofs(
-    uow: UnitOfWork, *, niss: str, period: Period, by: str, at: datetime
-) -> None:
-    """A definitive voucher for a period ends the provisional proofs issued for it (as
-    ``services.vouchers`` does for a voucher routed the first time)."""
-    for proof in uow.inami.proofs(niss):
-        if proof.status == "active" and Period(proof.begin, proof.end).overlaps(period):
-            uow.inami.end_proof(niss, proof.id, status="superseded", at=at, by=by)
 
 
 # --- wrongly accepted or rejected -----------------------------------------------------------

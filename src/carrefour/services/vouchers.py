@@ -81,11 +81,10 @@ def _check_references(uow: UnitOfWork, voucher: Voucher) -> None:
             raise InvalidInput(error.detail, field=name) from None
 
 
-def _routing_day(voucher: Voucher, today: date) -> list[date]:
-    """The days on which the person's mutuality is looked up: the end of the reference period
-    (or today, if sooner), then its beginning."""
-    end = voucher.period.end or today
-    return [min(end, today), voucher.period.begin]
+def routing_days(period: Period, today: date) -> list[date]:
+    """The days on which the person's mutuality is looked up for a voucher of ``period``: the
+    end of the reference period (or today, if sooner), then its beginning."""
+    return [min(period.end or today, today), period.begin]
 
 
 def _store_paper(
@@ -182,12 +181,13 @@ def _store_paper(
     )
 
 
-def _end_provisional_proofs(uow: UnitOfWork, voucher: Voucher, message_id: str) -> None:
-    """A definitive voucher for a period ends the provisional proofs issued for it."""
+def end_provisional_proofs(uow: UnitOfWork, *, niss: str, period: Period, by: str) -> None:
+    """A definitive voucher (message ``by``) for ``period`` ends the provisional proofs of
+    insurability issued for it."""
     now = uow.clock.now()
-    for proof in uow.inami.proofs(voucher.niss):
-        if proof.status == "active" and Period(proof.begin, proof.end).overlaps(voucher.period):
-            uow.inami.end_proof(voucher.niss, proof.id, status="superseded", at=now, by=message_id)
+    for proof in uow.inami.proofs(niss):
+        if proof.status == "active" and Period(proof.begin, proof.end).overlaps(period):
+            uow.inami.end_proof(niss, proof.id, status="superseded", at=now, by=by)
 
 
 def route_voucher(
@@ -229,7 +229,7 @@ def route_voucher(
 
     lines = uow.directory.lines_of(voucher.niss)
     found = []
-    for day in _routing_day(voucher, today):
+    for day in routing_days(voucher.period, today):
         found = recipients(VOUCHER_FLOW, lines, day, catalogue=uow.catalogue, exclude={sender.id})
         if found:
             break
@@ -250,7 +250,7 @@ def route_voucher(
         period=voucher.period_label,
         in_reply_to=submitted_id,
     )
-    _end_provisional_proofs(uow, voucher, message.id)
+    end_provisional_proofs(uow, niss=voucher.niss, period=voucher.period, by=message.id)
     return VoucherOutcome(
         message_id=message.id,
         niss=voucher.niss,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import re
@@ -21,7 +22,7 @@ from carrefour.bootstrap import Hub
 from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.identifiers import parse_niss
 from carrefour.domain.periods import Period
-from carrefour.services import careers, directory, mailboxes, tracking
+from carrefour.services import batches, careers, directory, mailboxes, tracking
 from carrefour.services.institutions import issue_credential
 from carrefour.simulate.population import CAS, MUTUALITIES, people
 
@@ -254,6 +255,59 @@ def _wait_healthy(base: str) -> None:
     raise RuntimeError(f"the server at {base} did not come up")
 
 
+def voucher_batch(hub: Hub, scale: float) -> Work:
+    """A JSON Lines batch of employee vouchers, each person integrated at a mutuality."""
+    population = [p.niss for p in people(_n(5_000, scale), seed=12)]
+    rng = random.Random(13)
+    with hub.uow() as uow:
+        now = uow.clock.now()
+        for niss in population:
+            uow.directory.add(
+                IntegrationLine(
+                    id=f"v{niss}",
+                    niss=niss,
+                    institution=rng.choice(MUTUALITIES),
+                    capacity="001",
+                    phase=1,
+                    period=Period(date(2020, 1, 1)),
+                ),
+                now,
+            )
+        uow.commit()
+    content = "\n".join(
+        json.dumps(
+            {
+                "kind": "employee",
+                "niss": niss,
+                "period": "2025Q1",
+                "ct1": "110",
+                "ct2": "460",
+                "employer": "0403019261",
+                "days_worked": 60,
+                "hours_worked": 456.5,
+                "working_time_fraction": 1,
+            }
+        )
+        for niss in population
+    ).encode()
+    caller = hub.catalogue.institution("onss")
+
+    def step() -> int:
+        outcome = batches.submit_batch(
+            hub.uow,
+            caller=caller,
+            content=content,
+            file_format="jsonl",
+            idempotency_key=None,
+            parser=hub.batch_parser,
+            renderer=hub.renderer,
+        )
+        assert outcome.batch.routed == len(population), outcome.batch
+        return outcome.batch.routed
+
+    return Work([step])
+
+
 CASES = [
     Case("NISS parse + validate", "NISS", niss_validation),
     Case("integrate (I605), one transaction each", "lines", integrate),
@@ -261,5 +315,6 @@ CASES = [
     Case("declare start + distribute (1 write, 2 recipients)", "writes", declare_start),
     Case("mailbox pull, pages of 500", "messages", mailbox_pull),
     Case("verify tracking chains", "entries", verify_chain),
+    Case("voucher batch (JSON Lines), routed to mutualities", "vouchers", voucher_batch),
     Case("HTTP GET /v1/directory/{niss}, 8 connections", "requests", http_consultation),
 ]

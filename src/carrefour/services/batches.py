@@ -20,7 +20,7 @@ from carrefour.domain.messages import DeliveryStatus
 from carrefour.domain.vouchers import Voucher
 from carrefour.services.consultations import require
 from carrefour.services.unit_of_work import Batch, DocumentRenderer, UnitOfWork
-from carrefour.services.vouchers import VOUCHER_FLOW, route_voucher
+from carrefour.services.vouchers import VOUCHER_FLOW, route_vouchers
 
 CHUNK = 500
 
@@ -121,14 +121,15 @@ def submit_batch(
     routed = paper = 0
     done = 0
     for start in range(0, len(good), chunk):
+        part = good[start : start + chunk]
         with uow_factory() as uow:
-            for line, voucher in good[start : start + chunk]:
-                try:
-                    outcome = route_voucher(uow, caller=caller, voucher=voucher, renderer=renderer)
-                except CarrefourError as error:
-                    errors.append((line, error.code, error.detail))
-                    continue
-                if outcome.status == DeliveryStatus.PAPER:
+            results = route_vouchers(
+                uow, caller=caller, vouchers=[v for _, v in part], renderer=renderer
+            )
+            for (line, _), result in zip(part, results, strict=True):
+                if isinstance(result, CarrefourError):
+                    errors.append((line, result.code, result.detail))
+                elif result.status == DeliveryStatus.PAPER:
                     paper += 1
                 else:
                     routed += 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,80 @@ from carrefour.services.unit_of_work import MailboxRow, UnitOfWork
 
 def new_message_id() -> str:
     return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message to publish: what ``publish`` takes, as a value for ``publish_many``."""
+
+    flow: str
+    sender: str
+    niss: str
+    payload: Mapping[str, Any]
+    recipients: Sequence[Recipient]
+    event_date: date | None = None
+    period: str | None = None
+    in_reply_to: str | None = None
+    message_id: str | None = None
+    status: DeliveryStatus = DeliveryStatus.QUEUED
+
+
+def publish_many(uow: UnitOfWork, outgoing: Sequence[Outgoing]) -> list[Message]:
+    """Store messages for their recipients and track them, in set-based writes (one multi-row
+    insert per table); the caller commits."""
+    now = uow.clock.now()
+    messages = [
+        Message(
+            id=o.message_id or new_message_id(),
+            flow=o.flow,
+            sender=o.sender,
+            niss=o.niss,
+            event_date=o.event_date,
+            period=o.period,
+            payload=dict(o.payload),
+            created_at=now,
+            in_reply_to=o.in_reply_to,
+        )
+        for o in outgoing
+    ]
+    uow.messages.add_many(messages)
+    uow.mailbox.add_many(
+        [
+            MailboxRow(
+                recipient=r.institution,
+                message_id=m.id,
+                niss=m.niss,
+                flow=m.flow,
+                sender=m.sender,
+                rule_id=r.rule_id,
+                fields=tuple(sorted(r.fields)),
+                status=o.status.value,
+                created_at=now,
+                next_attempt_at=now,
+            )
+            for o, m in zip(outgoing, messages, strict=True)
+            for r in o.recipients
+        ]
+    )
+    uow.tracking.append(
+        [
+            TrackingEntry(
+                message_id=m.id,
+                flow=m.flow,
+                emitter=m.sender,
+                recipient=r.institution,
+                niss=m.niss,
+                event_date=m.event_date,
+                rule_id=r.rule_id,
+                sent_at=now,
+                status=o.status.value,
+                prev_hash="",
+            )
+            for o, m in zip(outgoing, messages, strict=True)
+            for r in o.recipients
+        ]
+    )
+    return messages
 
 
 def publish(
@@ -36,51 +111,21 @@ def publish(
     status: DeliveryStatus = DeliveryStatus.QUEUED,
 ) -> Message:
     """Store a message for ``recipients`` and track it; the caller commits."""
-    now = uow.clock.now()
-    message = Message(
-        id=message_id or new_message_id(),
-        flow=flow,
-        sender=sender,
-        niss=niss,
-        event_date=event_date,
-        period=period,
-        payload=dict(payload),
-        created_at=now,
-        in_reply_to=in_reply_to,
-    )
-    uow.messages.add(message)
-    uow.mailbox.add_many(
+    [message] = publish_many(
+        uow,
         [
-            MailboxRow(
-                recipient=r.institution,
-                message_id=message.id,
-                niss=niss,
+            Outgoing(
                 flow=flow,
                 sender=sender,
-                rule_id=r.rule_id,
-                fields=tuple(sorted(r.fields)),
-                status=status.value,
-                created_at=now,
-                next_attempt_at=now,
-            )
-            for r in recipients
-        ]
-    )
-    uow.tracking.append(
-        [
-            TrackingEntry(
-                message_id=message.id,
-                flow=flow,
-                emitter=sender,
-                recipient=r.institution,
                 niss=niss,
+                payload=payload,
+                recipients=recipients,
                 event_date=event_date,
-                rule_id=r.rule_id,
-                sent_at=now,
-                status=status.value,
-                prev_hash="",
+                period=period,
+                in_reply_to=in_reply_to,
+                message_id=message_id,
+                status=status,
             )
-            for r in recipients
-        ]
+        ],
     )
     return message

@@ -11,17 +11,19 @@ the provisional proofs of insurability issued for it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from carrefour.domain.catalogue import Action, Institution
-from carrefour.domain.errors import InvalidInput, NotFound, UnknownInstitution
+from carrefour.domain.directory import IntegrationLine
+from carrefour.domain.errors import CarrefourError, InvalidInput, NotFound, UnknownInstitution
 from carrefour.domain.identifiers import format_niss
 from carrefour.domain.messages import DeliveryStatus, Message, TrackingEntry
 from carrefour.domain.periods import Period
-from carrefour.domain.routing import addressed, recipients
+from carrefour.domain.routing import Recipient, addressed, recipients
 from carrefour.domain.vouchers import (
     KIND_LABELS,
     Voucher,
@@ -32,8 +34,13 @@ from carrefour.domain.vouchers import (
     parse_voucher,
 )
 from carrefour.services.consultations import require
-from carrefour.services.messages import new_message_id, publish
-from carrefour.services.unit_of_work import Document, DocumentRenderer, UnitOfWork
+from carrefour.services.messages import Outgoing, new_message_id, publish, publish_many
+from carrefour.services.unit_of_work import (
+    Document,
+    DocumentRenderer,
+    ProvisionalProof,
+    UnitOfWork,
+)
 
 VOUCHER_FLOW = "contribution-voucher"
 PENSION_FLOW = "pension-voucher"
@@ -181,89 +188,183 @@ def _store_paper(
     )
 
 
-def end_provisional_proofs(uow: UnitOfWork, *, niss: str, period: Period, by: str) -> None:
+def end_provisional_proofs(
+    uow: UnitOfWork,
+    *,
+    niss: str,
+    period: Period,
+    by: str,
+    active: Sequence[ProvisionalProof] | None = None,
+) -> None:
     """A definitive voucher (message ``by``) for ``period`` ends the provisional proofs of
-    insurability issued for it."""
+    insurability issued for it. ``active``: the active proofs, when already read (a chunk)."""
     now = uow.clock.now()
-    for proof in uow.inami.proofs(niss):
-        if proof.status == "active" and Period(proof.begin, proof.end).overlaps(period):
+    for proof in uow.inami.proofs(niss) if active is None else active:
+        if (
+            proof.niss == niss
+            and proof.status == "active"
+            and Period(proof.begin, proof.end).overlaps(period)
+        ):
             uow.inami.end_proof(niss, proof.id, status="superseded", at=now, by=by)
+
+
+Routed = VoucherOutcome | CarrefourError
+
+
+def _route_direct(
+    uow: UnitOfWork,
+    *,
+    sender: Institution,
+    vouchers: Sequence[Voucher],
+    renderer: DocumentRenderer,
+    submitted_ids: Sequence[str | None] | None = None,
+) -> list[Routed]:
+    """Route vouchers ``sender`` emits itself, set-based: one authorisation, one read of the
+    directory, the replacements and the provisional proofs for all of them, one multi-row
+    publish. Each voucher's outcome, or the error that refused it, in order."""
+    submitted = list(submitted_ids) if submitted_ids is not None else [None] * len(vouchers)
+    results: list[Routed | None] = [None] * len(vouchers)
+    candidates: list[int] = []
+    for index, voucher in enumerate(vouchers):
+        try:
+            check_sender(voucher, sender)
+            _check_references(uow, voucher)
+        except CarrefourError as error:
+            results[index] = error
+            continue
+        candidates.append(index)
+    if candidates:
+        niss = vouchers[candidates[0]].niss if len(vouchers) == 1 else None
+        require(uow, caller=sender, action=Action.SEND, flow=VOUCHER_FLOW, niss=niss)
+    nisses = sorted({vouchers[i].niss for i in candidates})
+    replaced = uow.replacements.replacements_of(nisses)
+    lines_of: dict[str, list[IntegrationLine]] = defaultdict(list)
+    for line in uow.directory.lines_of_many(nisses):
+        lines_of[line.niss].append(line)
+    today = uow.clock.today()
+    outgoing: list[tuple[int, list[Recipient]]] = []
+    for index in candidates:
+        voucher = vouchers[index]
+        reason: tuple[str, str] | None = None
+        found: list[Recipient] = []
+        if voucher.niss in replaced:
+            new = replaced[voucher.niss]
+            reason = (REPLACED[0].format(new=new), REPLACED[1].format(new=new))
+        else:
+            for day in routing_days(voucher.period, today):
+                found = recipients(
+                    VOUCHER_FLOW, lines_of[voucher.niss], day,
+                    catalogue=uow.catalogue, exclude={sender.id},
+                )  # fmt: skip
+                if found:
+                    break
+            if not found:
+                reason = NOT_INTEGRATED
+        if reason is not None:
+            paper = _store_paper(
+                uow, renderer=renderer, sender=sender, voucher=voucher, reason=reason
+            )
+            results[index] = replace(paper, submitted_id=submitted[index])
+        else:
+            outgoing.append((index, found))
+    messages = publish_many(
+        uow,
+        [
+            Outgoing(
+                flow=VOUCHER_FLOW,
+                sender=sender.id,
+                niss=vouchers[index].niss,
+                payload=vouchers[index].payload(),
+                recipients=found,
+                event_date=vouchers[index].period.begin,
+                period=vouchers[index].period_label,
+                in_reply_to=submitted[index],
+            )
+            for index, found in outgoing
+        ],
+    )
+    proofs = uow.inami.active_proofs_of(sorted({vouchers[i].niss for i, _ in outgoing}))
+    for (index, found), message in zip(outgoing, messages, strict=True):
+        voucher = vouchers[index]
+        end_provisional_proofs(
+            uow, niss=voucher.niss, period=voucher.period, by=message.id, active=proofs
+        )
+        results[index] = VoucherOutcome(
+            message_id=message.id,
+            niss=voucher.niss,
+            kind=voucher.kind.value,
+            period=voucher.period_label,
+            status=DeliveryStatus.QUEUED.value,
+            recipients=[r.institution for r in found],
+            submitted_id=submitted[index],
+        )
+    return [r for r in results if r is not None]
+
+
+def _submit_pension(uow: UnitOfWork, *, caller: Institution, voucher: Voucher) -> str:
+    """The first hop of a pension voucher: from SFP, INASTI or a pension payer to the pension
+    cadastre, which forwards it through the hub. Returns the first hop's message id."""
+    check_pension_submission(caller)
+    require(uow, caller=caller, action=Action.SEND, flow=PENSION_FLOW, niss=voucher.niss)
+    _check_references(uow, voucher)
+    hop = publish(
+        uow,
+        flow=PENSION_FLOW,
+        sender=caller.id,
+        niss=voucher.niss,
+        payload=voucher.payload(),
+        recipients=[addressed(PENSION_FLOW, CADASTRE, uow.clock.today(), catalogue=uow.catalogue)],
+        event_date=voucher.period.begin,
+        period=voucher.period_label,
+    )
+    return hop.id
+
+
+def route_vouchers(
+    uow: UnitOfWork,
+    *,
+    caller: Institution,
+    vouchers: Sequence[Voucher],
+    renderer: DocumentRenderer,
+) -> list[Routed]:
+    """Route validated vouchers from ``caller``; the caller commits (a chunk of a batch). Pension
+    vouchers from SFP, INASTI or a payer make their first hop to the cadastre, which emits them."""
+    through_cadastre = [
+        i for i, v in enumerate(vouchers) if v.kind is VoucherKind.PENSION and caller.id != CADASTRE
+    ]
+    results: dict[int, Routed] = {}
+    hops: list[tuple[int, str]] = []
+    for index in through_cadastre:
+        try:
+            hops.append((index, _submit_pension(uow, caller=caller, voucher=vouchers[index])))
+        except CarrefourError as error:
+            results[index] = error
+    if hops:
+        cadastre = uow.catalogue.institution(CADASTRE)
+        forwarded = _route_direct(
+            uow,
+            sender=cadastre,
+            vouchers=[vouchers[i] for i, _ in hops],
+            renderer=renderer,
+            submitted_ids=[hop for _, hop in hops],
+        )
+        results.update(zip([i for i, _ in hops], forwarded, strict=True))
+    own = [i for i in range(len(vouchers)) if i not in set(through_cadastre)]
+    direct = _route_direct(
+        uow, sender=caller, vouchers=[vouchers[i] for i in own], renderer=renderer
+    )
+    results.update(zip(own, direct, strict=True))
+    return [results[i] for i in range(len(vouchers))]
 
 
 def route_voucher(
     uow: UnitOfWork, *, caller: Institution, voucher: Voucher, renderer: DocumentRenderer
 ) -> VoucherOutcome:
-    """Route one validated voucher; the caller commits (one voucher or a chunk of a batch)."""
-    sender = caller
-    submitted_id = None
-    today = uow.clock.today()
-    if voucher.kind is VoucherKind.PENSION and caller.id != CADASTRE:
-        # Pension vouchers reach the mutualities only through the pension cadastre: first hop
-        # to the cadastre, which forwards it through the hub. Both hops are tracked.
-        check_pension_submission(caller)
-        require(uow, caller=caller, action=Action.SEND, flow=PENSION_FLOW, niss=voucher.niss)
-        _check_references(uow, voucher)
-        hop = publish(
-            uow,
-            flow=PENSION_FLOW,
-            sender=caller.id,
-            niss=voucher.niss,
-            payload=voucher.payload(),
-            recipients=[addressed(PENSION_FLOW, CADASTRE, today, catalogue=uow.catalogue)],
-            event_date=voucher.period.begin,
-            period=voucher.period_label,
-        )
-        submitted_id = hop.id
-        sender = uow.catalogue.institution(CADASTRE)
-    check_sender(voucher, sender)
-    require(uow, caller=sender, action=Action.SEND, flow=VOUCHER_FLOW, niss=voucher.niss)
-    _check_references(uow, voucher)
-
-    replacement = uow.replacements.replacement_of(voucher.niss)
-    if replacement is not None:
-        reason = (REPLACED[0].format(new=replacement), REPLACED[1].format(new=replacement))
-        outcome = _store_paper(
-            uow, renderer=renderer, sender=sender, voucher=voucher, reason=reason
-        )
-        return _with_submission(outcome, submitted_id)
-
-    lines = uow.directory.lines_of(voucher.niss)
-    found = []
-    for day in routing_days(voucher.period, today):
-        found = recipients(VOUCHER_FLOW, lines, day, catalogue=uow.catalogue, exclude={sender.id})
-        if found:
-            break
-    if not found:
-        outcome = _store_paper(
-            uow, renderer=renderer, sender=sender, voucher=voucher, reason=NOT_INTEGRATED
-        )
-        return _with_submission(outcome, submitted_id)
-
-    message = publish(
-        uow,
-        flow=VOUCHER_FLOW,
-        sender=sender.id,
-        niss=voucher.niss,
-        payload=voucher.payload(),
-        recipients=found,
-        event_date=voucher.period.begin,
-        period=voucher.period_label,
-        in_reply_to=submitted_id,
-    )
-    end_provisional_proofs(uow, niss=voucher.niss, period=voucher.period, by=message.id)
-    return VoucherOutcome(
-        message_id=message.id,
-        niss=voucher.niss,
-        kind=voucher.kind.value,
-        period=voucher.period_label,
-        status=DeliveryStatus.QUEUED.value,
-        recipients=[r.institution for r in found],
-        submitted_id=submitted_id,
-    )
-
-
-def _with_submission(outcome: VoucherOutcome, submitted_id: str | None) -> VoucherOutcome:
-    return outcome if submitted_id is None else replace(outcome, submitted_id=submitted_id)
+    """Route one validated voucher; the caller commits. Raises the error that refused it."""
+    [result] = route_vouchers(uow, caller=caller, vouchers=[voucher], renderer=renderer)
+    if isinstance(result, CarrefourError):
+        raise result
+    return result
 
 
 def submit_voucher(

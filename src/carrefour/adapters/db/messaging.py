@@ -36,18 +36,27 @@ class SqlMessageRepository:
         self._conn = conn
 
     def add(self, message: Message) -> None:
+        self.add_many([message])
+
+    def add_many(self, messages: Sequence[Message]) -> None:
+        if not messages:
+            return
         self._conn.execute(
-            insert(t.messages).values(
-                niss=message.niss,
-                id=message.id,
-                flow=message.flow,
-                sender=message.sender,
-                event_date=message.event_date,
-                period=message.period,
-                payload=dict(message.payload),
-                in_reply_to=message.in_reply_to,
-                created_at=message.created_at,
-            )
+            insert(t.messages),
+            [
+                {
+                    "niss": m.niss,
+                    "id": m.id,
+                    "flow": m.flow,
+                    "sender": m.sender,
+                    "event_date": m.event_date,
+                    "period": m.period,
+                    "payload": dict(m.payload),
+                    "in_reply_to": m.in_reply_to,
+                    "created_at": m.created_at,
+                }
+                for m in messages
+            ],
         )
 
     def get(self, message_id: str) -> Message | None:
@@ -264,33 +273,43 @@ class SqlTrackingLog:
         return str(value)
 
     def append(self, entries: Sequence[TrackingEntry]) -> list[TrackingEntry]:
-        """Chain and store ``entries`` (their ``prev_hash`` and ``hash`` are computed here)."""
-        stored: list[TrackingEntry] = []
+        """Chain and store ``entries`` (their ``prev_hash`` and ``hash`` are computed here): one
+        read and one update of each emitter's head, one multi-row insert."""
+        if not entries:
+            return []
+        chained: list[TrackingEntry] = []
         heads: dict[str, str] = {}
         for entry in entries:
             if entry.emitter not in heads:
                 heads[entry.emitter] = self._head(entry.emitter)
-            chained = replace(entry, prev_hash=heads[entry.emitter], hash="")
-            chained = replace(chained, hash=entry_hash(chained))
-            position = self._conn.execute(
-                insert(t.tracking)
-                .values(
-                    emitter=chained.emitter,
-                    message_id=chained.message_id,
-                    flow=chained.flow,
-                    recipient=chained.recipient,
-                    niss=chained.niss,
-                    event_date=chained.event_date,
-                    rule_id=chained.rule_id,
-                    sent_at=chained.sent_at,
-                    status=chained.status,
-                    prev_hash=chained.prev_hash,
-                    hash=chained.hash,
-                )
-                .returning(t.tracking.c.position)
-            ).scalar_one()
-            heads[entry.emitter] = chained.hash
-            stored.append(replace(chained, position=position))
+            linked = replace(entry, prev_hash=heads[entry.emitter], hash="")
+            linked = replace(linked, hash=entry_hash(linked))
+            heads[entry.emitter] = linked.hash
+            chained.append(linked)
+        positions = (
+            self._conn.execute(
+                insert(t.tracking).returning(t.tracking.c.position, sort_by_parameter_order=True),
+                [
+                    {
+                        "emitter": e.emitter,
+                        "message_id": e.message_id,
+                        "flow": e.flow,
+                        "recipient": e.recipient,
+                        "niss": e.niss,
+                        "event_date": e.event_date,
+                        "rule_id": e.rule_id,
+                        "sent_at": e.sent_at,
+                        "status": e.status,
+                        "prev_hash": e.prev_hash,
+                        "hash": e.hash,
+                    }
+                    for e in chained
+                ],
+            )
+            .scalars()
+            .all()
+        )
+        stored = [replace(e, position=int(p)) for e, p in zip(chained, positions, strict=True)]
         h = t.tracking_heads.c
         for emitter, head in heads.items():
             last = max(e.position or 0 for e in stored if e.emitter == emitter)

@@ -254,6 +254,13 @@ class SqlReplacementRepository:
         value = self._conn.execute(select(c.new_niss).where(c.old_niss == niss)).scalar()
         return None if value is None else str(value)
 
+    def replacements_of(self, nisses: Sequence[str]) -> dict[str, str]:
+        if not nisses:
+            return {}
+        c = t.niss_replacements.c
+        query = select(c.old_niss, c.new_niss).where(c.old_niss.in_(list(nisses)))
+        return {str(row.old_niss): str(row.new_niss) for row in self._conn.execute(query)}
+
     def record(self, old_niss: str, new_niss: str, by: str, at: datetime) -> None:
         self._conn.execute(
             insert(t.niss_replacements).values(

@@ -234,6 +234,13 @@ class SqlInamiRepository:
             query = query.where(c.case_id == case_id)
         return [_proof(row) for row in self._conn.execute(query.order_by(c.issued_at, c.id))]
 
+    def active_proofs_of(self, nisses: Sequence[str]) -> list[ProvisionalProof]:
+        if not nisses:
+            return []
+        c = t.provisional_proofs.c
+        query = select(t.provisional_proofs).where(c.niss.in_(list(nisses)), c.status == "active")
+        return [_proof(row) for row in self._conn.execute(query.order_by(c.issued_at, c.id))]
+
     def end_proof(self, niss: str, proof_id: str, *, status: str, at: datetime, by: str) -> None:
         c = t.provisional_proofs.c
         self._conn.execute(

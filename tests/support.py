@@ -6,8 +6,12 @@ import itertools
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+from carrefour.bootstrap import Hub
+from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.identifiers import build_niss
+from carrefour.domain.periods import Period
 
 _sequence = itertools.count(1)
 _rng = random.Random(7)
@@ -35,3 +39,37 @@ def make_niss(*, born: date | None = None) -> str:
     return build_niss(
         year=born.year, month=born.month, day=born.day, sequence=next(_sequence) % 997 + 1
     )
+
+
+def employee(person: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "kind": "employee",
+        "niss": person,
+        "period": "2025Q1",
+        "ct1": "110",
+        "ct2": "460",
+        "employer": "0403019261",
+        "days_worked": 60,
+        "hours_worked": 456.5,
+        "working_time_fraction": 1,
+        **overrides,
+    }
+
+
+def integrate_all(hub: Hub, assignments: dict[str, str]) -> None:
+    """Integrate each NISS at its mutuality (capacity 001) in one transaction."""
+    with hub.uow() as uow:
+        now = uow.clock.now()
+        for niss, mutuality in assignments.items():
+            uow.directory.add(
+                IntegrationLine(
+                    id=f"t{niss}",
+                    niss=niss,
+                    institution=mutuality,
+                    capacity="001",
+                    phase=1,
+                    period=Period(date(2020, 1, 1)),
+                ),
+                now,
+            )
+        uow.commit()

@@ -2,30 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import pytest
-from typer.testing import CliRunner
-
-from carrefour.cli.main import app
 from carrefour.domain.identifiers import niss_check_digits
+from tests.cli.conftest import Cli
 from tests.support import make_niss
-
-runner = CliRunner()
-Cli = Callable[..., str]
-
-
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Cli:
-    monkeypatch.setenv("CARREFOUR_DATABASE_URL", database_url)
-
-    def run(*args: str, code: int = 0) -> str:
-        result = runner.invoke(app, list(args))
-        output = result.output + (result.stderr if result.stderr_bytes is not None else "")
-        assert result.exit_code == code, output
-        return output
-
-    return run
 
 
 def test_db_upgrade_is_idempotent_and_reports_the_catalogue(cli: Cli) -> None:

@@ -16,48 +16,12 @@ from pypdf import PdfReader
 
 from carrefour.adapters.formats.fixedwidth import write_fixed
 from carrefour.bootstrap import Hub
-from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.identifiers import format_niss
-from carrefour.domain.periods import Period
 from carrefour.simulate.population import MUTUALITIES, people
-from tests.support import make_niss
+from tests.support import employee, integrate_all, make_niss
 
 Credential = Callable[[str], dict[str, str]]
 PROBLEM = "urn:carrefour:problem:"
-
-
-def employee(person: str, **overrides: Any) -> dict[str, Any]:
-    return {
-        "kind": "employee",
-        "niss": person,
-        "period": "2025Q1",
-        "ct1": "110",
-        "ct2": "460",
-        "employer": "0403019261",
-        "days_worked": 60,
-        "hours_worked": 456.5,
-        "working_time_fraction": 1,
-        **overrides,
-    }
-
-
-def integrate_all(hub: Hub, assignments: dict[str, str]) -> None:
-    """Integrate each NISS at its mutuality (capacity 001) in one transaction."""
-    with hub.uow() as uow:
-        now = uow.clock.now()
-        for niss, mutuality in assignments.items():
-            uow.directory.add(
-                IntegrationLine(
-                    id=f"t{niss}",
-                    niss=niss,
-                    institution=mutuality,
-                    capacity="001",
-                    phase=1,
-                    period=Period(date(2020, 1, 1)),
-                ),
-                now,
-            )
-        uow.commit()
 
 
 def pull_all(client: TestClient, headers: dict[str, str]) -> list[dict[str, Any]]:

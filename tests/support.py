@@ -73,3 +73,20 @@ def integrate_all(hub: Hub, assignments: dict[str, str]) -> None:
                 now,
             )
         uow.commit()
+
+
+def tamper(hub: Hub, statement: str, **params: Any) -> int:
+    """Run ``statement`` against an append-only log as its owner would, the guard switched off
+    for that one statement: how an edit or a deletion behind the hub's back looks."""
+    from sqlalchemy import text
+
+    table = "tracking"
+    with hub.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"))
+            changed = conn.execute(text(statement), params).rowcount
+            conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only"))
+            return int(changed)
+        for action in ("update", "delete"):
+            conn.execute(text(f"DROP TRIGGER {table}_no_{action}"))
+        return int(conn.execute(text(statement), params).rowcount)

@@ -7,12 +7,11 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 from typer.testing import CliRunner
 
 from carrefour.bootstrap import Hub
 from carrefour.cli.main import app as cli_app
-from tests.support import make_niss
+from tests.support import make_niss, tamper
 
 Credential = Callable[[str], dict[str, str]]
 
@@ -154,10 +153,7 @@ def test_a_self_employed_career_is_distributed_tracked_and_verified(
     assert result.exit_code == 0, result.output
     assert "intact" in result.output
     edited = entries[1]["position"]
-    with hub.engine.begin() as conn:
-        conn.execute(
-            text("UPDATE tracking SET recipient = 'mut-200' WHERE position = :p"), {"p": edited}
-        )
+    tamper(hub, "UPDATE tracking SET recipient = 'mut-200' WHERE position = :p", p=edited)
     result = runner.invoke(cli_app, ["verify"])
     assert result.exit_code == 1
     assert f"at entry {edited}" in result.output

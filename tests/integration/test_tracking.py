@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from carrefour.bootstrap import Hub
@@ -22,6 +23,7 @@ from carrefour.domain.messages import GENESIS_HASH, AckResult, TrackingEntry, en
 from carrefour.domain.routing import Recipient
 from carrefour.services.mailboxes import acknowledge
 from carrefour.services.tracking import verify
+from tests import support
 from tests.integration import messaging
 from tests.support import make_niss
 
@@ -42,10 +44,22 @@ def chain(hub: Hub, emitter: str = "inasti") -> list[TrackingEntry]:
 
 
 def tamper(hub: Hub, statement: str, **params: Any) -> None:
-    """Change the tracking table behind the hub's back, as someone with SQL access could."""
-    with hub.engine.begin() as conn:
-        changed = conn.execute(text(statement), params).rowcount
-    assert changed == 1
+    """Change the tracking table behind the hub's back, as its owner could."""
+    assert support.tamper(hub, statement, **params) == 1
+
+
+def test_the_tracking_file_and_the_consultation_log_refuse_updates_and_deletes(hub: Hub) -> None:
+    entries = three_messages(hub)
+    for statement in (
+        "UPDATE tracking SET status = 'x' WHERE position = :p",
+        "DELETE FROM tracking WHERE position = :p",
+        "UPDATE consultation_log SET allowed = false WHERE position = :p",
+        "DELETE FROM consultation_log WHERE position = :p",
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), hub.engine.begin() as conn:
+            conn.execute(text(statement), {"p": entries[0].position})
+    with hub.uow() as uow:
+        assert verify(uow).broken is None
 
 
 def three_messages(hub: Hub) -> list[TrackingEntry]:

@@ -67,3 +67,23 @@ def test_bad_input_gets_a_specific_error(cli: Cli) -> None:
     affiliation = out.split("affiliation ")[1].split()[0]
     out = cli("rgti", "end", affiliation, "--on", "2025-03-31", "--as", "cas-xerius", code=1)
     assert "not-authorised" in out
+
+
+def test_category_change_correction_and_assimilation_from_the_command_line(cli: Cli) -> None:
+    niss = make_niss(born=date(1970, 1, 1))
+    out = cli("rgti", "declare", niss, "--begin", "2024-03-01", "--category", "A",
+              "--as", "cas-ucm")  # fmt: skip
+    affiliation = out.split("affiliation ")[1].split()[0]
+    cli("rgti", "category", affiliation, "D", "--from", "2025-01-01", "--as", "cas-ucm")
+    cli("rgti", "correct", affiliation, "--begin", "2024-02-01", "--as", "cas-ucm")
+    cli("rgti", "assimilation", niss, "--code", "7", "--begin", "2023-01-01",
+        "--end", "2023-06-30", "--decided", "2023-09-01")  # fmt: skip
+    shown = cli("rgti", "show", niss)
+    assert "2024-02-01" in shown
+    assert "D" in shown
+    assert "code 7 2023-01-01/2023-06-30 granted (decided 2023-09-01)" in shown
+    out = cli("rgti", "category", affiliation, "A", "--from", "2025-06-01", "--as", "cas-acerta",
+              code=1)  # fmt: skip
+    assert "not-authorised" in out
+    out = cli("rgti", "assimilation", niss, "--code", "99", "--begin", "2023-01-01", code=1)
+    assert "invalid-code" in out

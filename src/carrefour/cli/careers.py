@@ -68,6 +68,14 @@ def show(
             ),
         )
     console.print(table)
+    if answer.assimilated_periods:
+        console.print("INASTI's decisions on assimilated periods:")
+        for a in answer.assimilated_periods:
+            decision = "granted" if a["granted"] else "refused"
+            console.print(
+                f"  code {a['code']} {a['begin']}/{a['end'] or ''} {decision} "
+                f"(decided {a['decided_on']})"
+            )
 
 
 @app.command()
@@ -117,3 +125,74 @@ def end(
         )
     console.print(f"affiliation {affiliation_id} ends on {on} ({reason.value})")
     _print_messages(result)
+
+
+@app.command()
+@reports_errors
+def category(
+    affiliation_id: str,
+    category: Annotated[str, typer.Argument(help="the new contributor category")],
+    since: Annotated[str, typer.Option("--from", help="YYYY-MM-DD: in force from this day")],
+    as_: AsOption,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Change the contributor category of an affiliation from a date."""
+    with open_hub(database_url) as hub, hub.uow() as uow:
+        caller = hub.catalogue.institution(as_)
+        result = service.change_category(
+            uow,
+            caller=caller,
+            affiliation_id=affiliation_id,
+            category=category,
+            begin=parse_date(since),
+        )
+    console.print(f"affiliation {affiliation_id}: category {category} from {since}")
+    _print_messages(result)
+
+
+@app.command()
+@reports_errors
+def correct(
+    affiliation_id: str,
+    begin: Annotated[str, typer.Option(help="the right first day")],
+    as_: AsOption,
+    end: Annotated[str | None, typer.Option(help="the right last day; omit if open")] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Correct a wrongly declared affiliation period (a back-dated begin sends a new start)."""
+    with open_hub(database_url) as hub, hub.uow() as uow:
+        caller = hub.catalogue.institution(as_)
+        result = service.correct_affiliation(
+            uow, caller=caller, affiliation_id=affiliation_id, begin=parse_date(begin),
+            end=parse_day(end),
+        )  # fmt: skip
+    console.print(f"affiliation {affiliation_id} corrected to {begin}/{end or ''}")
+    _print_messages(result)
+
+
+@app.command()
+@reports_errors
+def assimilation(
+    niss: str,
+    code: Annotated[int, typer.Option(help="7, 8, 9, 10 or 17")],
+    begin: Annotated[str, typer.Option(help="YYYY-MM-DD")],
+    end: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    refused: Annotated[bool, typer.Option(help="the decision refuses the period")] = False,
+    decided: Annotated[str | None, typer.Option(help="decision date; default today")] = None,
+    as_: Annotated[str, typer.Option("--as", help="the institution acting")] = "inasti",
+    database_url: DatabaseOption = None,
+) -> None:
+    """Record INASTI's decision on an assimilated period of NISS."""
+    with open_hub(database_url) as hub, hub.uow() as uow:
+        caller = hub.catalogue.institution(as_)
+        command = service.RecordAssimilation(
+            niss=niss,
+            code=code,
+            begin=parse_date(begin),
+            end=parse_day(end),
+            granted=not refused,
+            decided_on=parse_day(decided) or hub.clock.today(),
+        )
+        service.record_assimilation(uow, caller=caller, command=command)
+    decision = "refused" if refused else "granted"
+    console.print(f"assimilated period {code} {begin}/{end or ''} {decision} for {niss}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -57,8 +58,12 @@ class Hub:
         self.engine.dispose()
 
 
-def upgrade_database(settings: Settings, clock: Clock | None = None) -> dict[str, int]:
-    """Create or migrate the schema, then load or refresh the packaged catalogue (idempotent)."""
+def upgrade_database(
+    settings: Settings, clock: Clock | None = None, *, catalogue: Path | None = None
+) -> dict[str, int]:
+    """Create or migrate the schema, then load or refresh the catalogue (idempotent): the
+    packaged one, or an operator's own ``catalogue`` file (real numbers instead of placeholders).
+    """
     from carrefour.adapters.catalogue_file import load_catalogue_data
     from carrefour.adapters.db.repositories import SqlCatalogueStore
 
@@ -67,7 +72,7 @@ def upgrade_database(settings: Settings, clock: Clock | None = None) -> dict[str
         upgrade_schema(engine)
         with engine.begin() as conn:
             at = (clock or SystemClock()).now()
-            return SqlCatalogueStore(conn).refresh(load_catalogue_data(), at)
+            return SqlCatalogueStore(conn).refresh(load_catalogue_data(catalogue), at)
     finally:
         engine.dispose()
 

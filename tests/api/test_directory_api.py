@@ -36,6 +36,23 @@ def test_health_answers_with_the_database_kind(client: TestClient, hub: Hub) -> 
     assert response.json()["database"] == hub.engine.dialect.name
 
 
+def test_metrics_count_the_messages_per_delivery_status(
+    client: TestClient, credential: Credential
+) -> None:
+    niss = make_niss()
+    integrate(client, credential("mut-100"), niss)
+    declared = client.post(
+        "/v1/rgti/affiliations",
+        json={"niss": niss, "begin": "2025-01-06", "contributor_category": "A"},
+        headers=credential("cas-acerta"),
+    )
+    assert declared.status_code == 201, declared.text
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200
+    assert 'carrefour_mailbox_messages{status="queued"} 1.0' in metrics.text
+    assert 'carrefour_mailbox_messages{status="failed"} 0.0' in metrics.text
+
+
 def test_an_institution_lists_the_catalogue(client: TestClient, credential: Credential) -> None:
     response = client.get("/v1/institutions", headers=credential("mut-100"))
     assert response.status_code == 200

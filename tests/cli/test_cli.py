@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from importlib import resources
+from pathlib import Path
+
 from carrefour.domain.identifiers import niss_check_digits
 from tests.cli.conftest import Cli
 from tests.support import make_niss
@@ -123,3 +126,17 @@ def test_bad_input_on_the_command_line_gets_a_specific_error(cli: Cli) -> None:
     bad_date = "681331053" + niss_check_digits("681331053", born_2000_or_later=False)
     out = cli("directory", "show", bad_date, code=1)
     assert "bad-date" in out
+
+
+def test_db_upgrade_loads_an_operators_own_catalogue_file(cli: Cli, tmp_path: Path) -> None:
+
+    packaged = resources.files("carrefour").joinpath("data", "catalogue.toml").read_text("utf-8")
+    own = tmp_path / "catalogue.toml"
+    own.write_text(packaged.replace('name_fr = "Acerta', 'name_fr = "Acerta Caisse', 1), "utf-8")
+    cli("db", "upgrade", "--catalogue", str(own))
+    assert "Acerta Caisse" in cli("institutions", "list", "--sector", "15")
+    broken = tmp_path / "broken.toml"
+    broken.write_text(packaged.replace('enterprise_number = "', 'enterprise_number = "9', 1))
+    out = cli("db", "upgrade", "--catalogue", str(broken), code=1)
+    assert "invalid-catalogue" in out
+    assert "Acerta Caisse" in cli("institutions", "list", "--sector", "15")

@@ -272,3 +272,29 @@ def test_broken_batch_files_are_refused_whole_or_per_record(
     )
     assert response.status_code == 201, response.text
     assert (response.json()["accepted"], response.json()["rejected"]) == (18, 2)
+
+
+def test_a_pension_payer_submits_a_batch_of_pension_vouchers_through_the_cadastre(
+    client: TestClient, credential: Credential, hub: Hub
+) -> None:
+    nisses = [make_niss(born=date(1950, 3, 3)) for _ in range(3)]
+    integrate_all(hub, dict.fromkeys(nisses, "mut-400"))
+    lines = b"\n".join(
+        json.dumps({
+            "kind": "pension", "niss": niss, "period": "2025-03", "ct1": "110", "ct2": "460",
+            "gross_pension": "1000.00", "health_withholding": "35.50",
+            "pension_payer": "payer-ethias-pension",
+        }).encode()
+        for niss in nisses
+    )  # fmt: skip
+    response = client.post(
+        "/v1/batches?format=jsonl", content=lines, headers=credential("payer-ethias-pension")
+    )
+    assert response.status_code == 201, response.text
+    assert (response.json()["routed"], response.json()["rejected"]) == (3, 0)
+    with hub.uow() as uow:
+        hops = [
+            (e.flow, e.emitter, e.recipient) for n in nisses for e in uow.tracking.select(niss=n)
+        ]
+    assert hops.count(("pension-voucher", "payer-ethias-pension", "pension-cadastre")) == 3
+    assert hops.count(("contribution-voucher", "pension-cadastre", "mut-400")) == 3

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -236,6 +236,35 @@ def test_a_message_becomes_a_dead_letter_after_the_last_try(
     assert message_id in shown.output
     assert "failed" in shown.output
     assert "HTTP 503" in shown.output
+
+
+def test_an_operator_requeues_dead_letters_once_the_endpoint_is_repaired(
+    make_hub: HubFactory,
+    endpoint: PushServer,
+    sender: HttpPushSender,
+    clock: FakeClock,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hub = make_hub(push_max_attempts=1)
+    register(hub, endpoint)
+    message_id = publish_start(hub, "mut-100")
+    endpoint.answer_with(503)
+    worker = DeliveryWorker(hub, sender)
+    assert worker.run_once().dead == 1
+    assert mailbox_row(hub, message_id).status == "failed"
+
+    endpoint.answer_with(200)
+    monkeypatch.setenv("CARREFOUR_DATABASE_URL", database_url)
+    requeued = CliRunner().invoke(cli_app, ["requeue", "mut-100"])
+    assert requeued.exit_code == 0, requeued.output
+    assert "1 dead letter(s)" in requeued.output
+    clock.current = datetime.now(UTC)  # the command ran on the real clock
+    assert worker.run_once().delivered == 1
+    row = mailbox_row(hub, message_id)
+    assert (row.status, row.attempts, row.last_error) == ("delivered", 1, None)
+    again = CliRunner().invoke(cli_app, ["requeue", "mut-100"])
+    assert "0 dead letter(s)" in again.output
 
 
 def test_a_permanent_refusal_fails_at_once(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 from sqlalchemy import text
 
 from carrefour import __version__
@@ -22,6 +24,7 @@ from carrefour.api.routes import (
 )
 from carrefour.api.schemas import Health
 from carrefour.bootstrap import Hub
+from carrefour.domain.messages import DeliveryStatus
 
 
 def create_app(hub: Hub) -> FastAPI:
@@ -53,5 +56,21 @@ def create_app(hub: Hub) -> FastAPI:
             time=hub.clock.now(),
             version=__version__,
         )
+
+    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
+    async def metrics(hub: HubDep) -> PlainTextResponse:
+        """Prometheus metrics: messages per delivery status (dead letters are ``failed``)."""
+        registry = CollectorRegistry()
+        gauge = Gauge(
+            "carrefour_mailbox_messages",
+            "Messages in the mailboxes, per delivery status",
+            ["status"],
+            registry=registry,
+        )
+        with hub.uow() as uow:
+            counts = uow.mailbox.counts()
+        for status in DeliveryStatus:
+            gauge.labels(status=status.value).set(counts.get(status.value, 0))
+        return PlainTextResponse(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return app

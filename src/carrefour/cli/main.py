@@ -25,6 +25,7 @@ app.command("mailbox")(messaging.mailbox)
 app.command("tracking")(messaging.tracking)
 app.command("verify")(messaging.verify)
 app.command("worker")(messaging.worker)
+app.command("requeue")(messaging.requeue)
 
 HostOption = Annotated[str | None, typer.Option(envvar="CARREFOUR_HOST", help="default 127.0.0.1")]
 PortOption = Annotated[int | None, typer.Option(envvar="CARREFOUR_PORT", help="default 8000")]
@@ -44,7 +45,12 @@ def _serve(database_url: str | None, host: str | None, port: int | None) -> None
     if settings.run_worker_in_server:
         _, stop = DeliveryWorker(hub, HttpPushSender()).start_thread()
     try:
-        uvicorn.run(create_app(hub), host=settings.host, port=settings.port, log_level="info")
+        uvicorn.run(
+            create_app(hub),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+        )
     finally:
         if stop is not None:
             stop.set()

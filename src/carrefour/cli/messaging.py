@@ -133,3 +133,17 @@ def worker(
             stop.set()
         finally:
             sender.close()
+
+
+@reports_errors
+def requeue(
+    institution: str,
+    message: Annotated[str | None, typer.Option(help="only this message id")] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Put INSTITUTION's dead letters back in the push queue (after its endpoint is repaired)."""
+    from carrefour.services.delivery import requeue_dead_letters
+
+    with open_hub(database_url) as hub, hub.uow() as uow:
+        count = requeue_dead_letters(uow, institution=institution, message_id=message)
+    console.print(f"{count} dead letter(s) of {institution} back in the push queue")

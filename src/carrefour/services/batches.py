@@ -15,12 +15,13 @@ from datetime import date
 from typing import Protocol
 
 from carrefour.domain.catalogue import Action, Institution
+from carrefour.domain.deliberations import authorise
 from carrefour.domain.errors import CarrefourError, InvalidBatch, NotFound
 from carrefour.domain.messages import DeliveryStatus
 from carrefour.domain.vouchers import Voucher
 from carrefour.services.consultations import require
 from carrefour.services.unit_of_work import Batch, DocumentRenderer, UnitOfWork
-from carrefour.services.vouchers import VOUCHER_FLOW, route_vouchers
+from carrefour.services.vouchers import PENSION_FLOW, VOUCHER_FLOW, route_vouchers
 
 CHUNK = 500
 
@@ -81,7 +82,7 @@ def submit_batch(
         if existing is not None:
             _raise_if_refused(existing)
             return BatchOutcome(existing, duplicate=True)
-        require(uow, caller=caller, action=Action.SEND, flow=VOUCHER_FLOW, niss=None)
+        require(uow, caller=caller, action=Action.SEND, flow=batch_flow(uow, caller), niss=None)
         batch = Batch(
             id=uuid.uuid4().hex,
             sender=caller.id,
@@ -153,6 +154,18 @@ def submit_batch(
         uow.batches.update(batch)
         uow.commit()
     return BatchOutcome(batch, duplicate=False)
+
+
+def batch_flow(uow: UnitOfWork, caller: Institution) -> str:
+    """The flow a batch from ``caller`` is authorised under: contribution vouchers, or, for
+    SFP, INASTI and the pension payers, pension vouchers submitted to the pension cadastre."""
+    rules = uow.catalogue.rules
+    today = uow.clock.today()
+    if authorise(caller, Action.SEND, VOUCHER_FLOW, (), today, rules=rules).allowed:
+        return VOUCHER_FLOW
+    if authorise(caller, Action.SEND, PENSION_FLOW, (), today, rules=rules).allowed:
+        return PENSION_FLOW
+    return VOUCHER_FLOW  # refused by ``require``, with the reason logged
 
 
 def _raise_if_refused(batch: Batch) -> None:

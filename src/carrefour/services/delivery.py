@@ -103,3 +103,14 @@ def deliver_due(
             )
         uow.commit()
     return DeliveryRound(delivered, retried, dead)
+
+
+def requeue_dead_letters(
+    uow: UnitOfWork, *, institution: str, message_id: str | None = None
+) -> int:
+    """Put ``institution``'s dead letters (or one of them) back in the push queue, tries reset:
+    what an operator does once the endpoint is repaired. Returns how many."""
+    known = uow.catalogue.institution(institution)
+    count = uow.mailbox.requeue_failed(known.id, message_id=message_id, at=uow.clock.now())
+    uow.commit()
+    return count

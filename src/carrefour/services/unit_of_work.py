@@ -253,6 +253,10 @@ class MailboxRepository(Protocol):
 
     def lease(self, position: int, until: datetime) -> None: ...
 
+    def requeue_failed(self, recipient: str, *, message_id: str | None, at: datetime) -> int:
+        """Dead letters of ``recipient`` (one message, or all) back in the push queue."""
+        ...
+
     def record_push(
         self,
         position: int,

@@ -202,6 +202,16 @@ class SqlMailboxRepository:
                 update(t.mailbox).where(b.position == position, b.status == "queued").values(values)
             )
 
+    def requeue_failed(self, recipient: str, *, message_id: str | None, at: datetime) -> int:
+        b = t.mailbox.c
+        query = update(t.mailbox).where(b.recipient == recipient, b.status == "failed")
+        if message_id is not None:
+            query = query.where(b.message_id == message_id)
+        result = self._conn.execute(
+            query.values(status="queued", attempts=0, next_attempt_at=at, last_error=None)
+        )
+        return int(result.rowcount)
+
     def due_for_push(self, now: datetime, limit: int) -> list[tuple[MailboxRow, str]]:
         """Queued rows whose recipient has a push endpoint and whose next try is due, each with
         the endpoint. On PostgreSQL the rows are locked, skipping those another worker holds."""

@@ -55,24 +55,29 @@ def niss_validation(hub: Hub, scale: float) -> Work:
     return Work([step])
 
 
-def _bulk_directory(hub: Hub, count: int) -> list[str]:
-    population = [p.niss for p in people(count, seed=2)]
-    rng = random.Random(3)
+def _integrate_all(hub: Hub, assignments: list[tuple[str, str, str]]) -> None:
+    """Directory lines ``(niss, institution, capacity)``, open since 2020, in one transaction."""
     with hub.uow() as uow:
         now = uow.clock.now()
-        for niss in population:
+        for niss, institution, capacity in assignments:
             uow.directory.add(
                 IntegrationLine(
-                    id=f"b{niss}",
+                    id=f"{institution}-{capacity}-{niss}",
                     niss=niss,
-                    institution=rng.choice(MUTUALITIES),
-                    capacity="001",
+                    institution=institution,
+                    capacity=capacity,
                     phase=1,
                     period=Period(date(2020, 1, 1)),
                 ),
                 now,
             )
         uow.commit()
+
+
+def _bulk_directory(hub: Hub, count: int) -> list[str]:
+    population = [p.niss for p in people(count, seed=2)]
+    rng = random.Random(3)
+    _integrate_all(hub, [(niss, rng.choice(MUTUALITIES), "001") for niss in population])
     return population
 
 
@@ -133,22 +138,8 @@ def declare_start(hub: Hub, scale: float) -> Work:
 
 def _bulk_lines_for(hub: Hub, nisses: list[str]) -> int:
     rng = random.Random(8)
-    with hub.uow() as uow:
-        now = uow.clock.now()
-        for niss in nisses:
-            for institution, capacity in ((rng.choice(MUTUALITIES), "001"), ("onem", "004")):
-                uow.directory.add(
-                    IntegrationLine(
-                        id=f"s{institution}{niss}",
-                        niss=niss,
-                        institution=institution,
-                        capacity=capacity,
-                        phase=1,
-                        period=Period(date(2020, 1, 1)),
-                    ),
-                    now,
-                )
-        uow.commit()
+    lines = [(niss, rng.choice(MUTUALITIES), "001") for niss in nisses]
+    _integrate_all(hub, lines + [(niss, "onem", "004") for niss in nisses])
     return len(nisses)
 
 
@@ -259,21 +250,7 @@ def voucher_batch(hub: Hub, scale: float) -> Work:
     """A JSON Lines batch of employee vouchers, each person integrated at a mutuality."""
     population = [p.niss for p in people(_n(5_000, scale), seed=12)]
     rng = random.Random(13)
-    with hub.uow() as uow:
-        now = uow.clock.now()
-        for niss in population:
-            uow.directory.add(
-                IntegrationLine(
-                    id=f"v{niss}",
-                    niss=niss,
-                    institution=rng.choice(MUTUALITIES),
-                    capacity="001",
-                    phase=1,
-                    period=Period(date(2020, 1, 1)),
-                ),
-                now,
-            )
-        uow.commit()
+    _integrate_all(hub, [(niss, rng.choice(MUTUALITIES), "001") for niss in population])
     content = "\n".join(
         json.dumps(
             {

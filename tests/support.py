@@ -12,6 +12,7 @@ from carrefour.bootstrap import Hub
 from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.identifiers import build_niss
 from carrefour.domain.periods import Period
+from carrefour.services.vouchers import VoucherOutcome
 
 _sequence = itertools.count(1)
 _rng = random.Random(7)
@@ -90,3 +91,16 @@ def tamper(hub: Hub, statement: str, **params: Any) -> int:
         for action in ("update", "delete"):
             conn.execute(text(f"DROP TRIGGER {table}_no_{action}"))
         return int(conn.execute(text(statement), params).rowcount)
+
+
+def employee_voucher(hub: Hub, niss: str, period: str = "2025Q1") -> VoucherOutcome:
+    """ONSS's voucher of an employee's quarter, submitted through the voucher use case."""
+    from carrefour.services.vouchers import submit_voucher
+
+    with hub.uow() as uow:
+        return submit_voucher(
+            uow,
+            caller=hub.catalogue.institution("onss"),
+            data=employee(niss, period=period, ct2="000", hours_worked=456),
+            renderer=hub.renderer,
+        )

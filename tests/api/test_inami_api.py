@@ -13,8 +13,7 @@ from pypdf import PdfReader
 
 from carrefour.bootstrap import Hub
 from carrefour.domain.identifiers import format_niss
-from carrefour.services.vouchers import VoucherOutcome, submit_voucher
-from tests.support import FakeClock, make_niss
+from tests.support import FakeClock, employee_voucher, make_niss
 
 Credential = Callable[[str], dict[str, str]]
 PROBLEM = "urn:carrefour:problem:"
@@ -38,24 +37,6 @@ def open_case(client: TestClient, headers: dict[str, str], niss: str, **body: An
         **body,
     }
     return client.post("/v1/inami/cases", json=payload, headers=headers)
-
-
-def employee_voucher(hub: Hub, niss: str, period: str = "2025Q1") -> VoucherOutcome:
-    data = {
-        "kind": "employee",
-        "niss": niss,
-        "period": period,
-        "ct1": "110",
-        "ct2": "000",
-        "employer": "0403019261",
-        "days_worked": 60,
-        "hours_worked": 456,
-        "working_time_fraction": 1,
-    }
-    with hub.uow() as uow:
-        return submit_voucher(
-            uow, caller=hub.catalogue.institution("onss"), data=data, renderer=hub.renderer
-        )
 
 
 def test_the_cell_issues_a_provisional_proof_that_ends_when_the_voucher_arrives(

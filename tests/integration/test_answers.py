@@ -21,7 +21,7 @@ from carrefour.domain.identifiers import format_niss
 from carrefour.services.directory import Integrate, integrate
 from carrefour.services.unit_of_work import MailboxRow
 from carrefour.services.vouchers import VoucherOutcome, submit_voucher
-from tests.support import make_niss
+from tests.support import employee_voucher, make_niss
 
 Credential = Callable[[str], dict[str, str]]
 PROBLEM = "urn:carrefour:problem:"
@@ -41,25 +41,6 @@ def integrate_person(hub: Hub, niss: str, *institutions: str) -> None:
                 caller=hub.catalogue.institution(institution),
                 command=Integrate(niss=niss, capacity="001", phase=1, begin=date(2024, 1, 1)),
             )
-
-
-def employee_voucher(hub: Hub, niss: str, period: str = "2025Q1") -> VoucherOutcome:
-    """ONSS's voucher of an employee's quarter."""
-    data = {
-        "kind": "employee",
-        "niss": niss,
-        "period": period,
-        "ct1": "110",
-        "ct2": "000",
-        "employer": "0403019261",
-        "days_worked": 60,
-        "hours_worked": 456,
-        "working_time_fraction": 1,
-    }
-    with hub.uow() as uow:
-        return submit_voucher(
-            uow, caller=hub.catalogue.institution("onss"), data=data, renderer=hub.renderer
-        )
 
 
 def unemployment_voucher(hub: Hub, niss: str, period: str = "2025Q1") -> VoucherOutcome:

@@ -17,17 +17,19 @@ from carrefour.services.unit_of_work import MailboxRow
 _MAILBOX_LOCK_KEY = 7_280_001
 
 
-def _message(row: Row[Any]) -> Message:
+def _message(row: Row[Any], prefix: str = "") -> Message:
+    """A message from a row of ``messages``, its columns named with ``prefix`` in a join."""
+    m = row._mapping
     return Message(
-        id=row.id,
-        flow=row.flow,
-        sender=row.sender,
-        niss=row.niss,
-        event_date=row.event_date,
-        period=row.period,
-        payload=dict(row.payload),
-        created_at=row.created_at,
-        in_reply_to=row.in_reply_to,
+        id=m[prefix + "id"],
+        flow=m[prefix + "flow"],
+        sender=m[prefix + "sender"],
+        niss=m[prefix + "niss"],
+        event_date=m[prefix + "event_date"],
+        period=m[prefix + "period"],
+        payload=dict(m[prefix + "payload"]),
+        created_at=m[prefix + "created_at"],
+        in_reply_to=m[prefix + "in_reply_to"],
     )
 
 
@@ -124,21 +126,7 @@ class SqlMailboxRepository:
         if after is not None:
             query = query.where(b.position > after)
         query = query.order_by(b.position).limit(limit)
-        result = []
-        for row in self._conn.execute(query):
-            message = Message(
-                id=row.m_id,
-                flow=row.m_flow,
-                sender=row.m_sender,
-                niss=row.m_niss,
-                event_date=row.m_event_date,
-                period=row.m_period,
-                payload=dict(row.m_payload),
-                created_at=row.m_created_at,
-                in_reply_to=row.m_in_reply_to,
-            )
-            result.append((_mailbox_row(row), message))
-        return result
+        return [(_mailbox_row(row), _message(row, "m_")) for row in self._conn.execute(query)]
 
     def get(self, recipient: str, message_id: str) -> MailboxRow | None:
         b = t.mailbox.c

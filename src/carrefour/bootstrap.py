@@ -9,12 +9,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from carrefour.adapters.db.engine import make_engine
-from carrefour.adapters.db.migrate import upgrade_schema
+from carrefour.adapters.db.migrate import schema_revision, upgrade_schema
 from carrefour.adapters.db.unit_of_work import SqlUnitOfWork
 from carrefour.adapters.documents.renderer import PdfRenderer
 from carrefour.adapters.formats.parser import FormatsBatchParser
 from carrefour.config import Settings, load_settings
 from carrefour.domain.catalogue import Catalogue
+from carrefour.domain.errors import SchemaNotReady
 from carrefour.services.batches import BatchParser
 from carrefour.services.unit_of_work import Clock, DocumentRenderer
 
@@ -50,6 +51,15 @@ class Hub:
         """Read the catalogue the database holds (after ``db upgrade`` refreshed it)."""
         from carrefour.adapters.db.repositories import SqlCatalogueStore
 
+        current, head = schema_revision(self.engine)
+        if current != head:
+            state = "has no schema" if current is None else f"is at revision {current}"
+            raise SchemaNotReady(
+                f"the database {self.engine.url.render_as_string(hide_password=True)} {state}; "
+                f"this version needs revision {head}: run `carrefour db upgrade`",
+                current=current,
+                needed=head,
+            )
         with self.engine.connect() as conn:
             self.catalogue = SqlCatalogueStore(conn).load()
         return self.catalogue

@@ -5,6 +5,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+import pytest
+
 from carrefour.domain.identifiers import niss_check_digits
 from tests.cli.conftest import Cli
 from tests.support import make_niss
@@ -140,3 +142,17 @@ def test_db_upgrade_loads_an_operators_own_catalogue_file(cli: Cli, tmp_path: Pa
     out = cli("db", "upgrade", "--catalogue", str(broken), code=1)
     assert "invalid-catalogue" in out
     assert "Acerta Caisse" in cli("institutions", "list", "--sector", "15")
+
+
+def test_a_database_never_upgraded_is_named_with_the_command_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from carrefour.cli.main import app
+
+    monkeypatch.setenv("CARREFOUR_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+    result = CliRunner().invoke(app, ["institutions", "list"])
+    assert result.exit_code == 1
+    assert "schema-not-ready" in result.output
+    assert "carrefour db upgrade" in result.output

@@ -134,3 +134,10 @@ class InvalidBatch(InvalidInput):
     def __init__(self, detail: str, *, reason: str, line: int | None = None, **extra: Any) -> None:
         super().__init__(detail, reason=reason, line=line, **extra)
         self.reason = reason
+
+
+class SchemaNotReady(CarrefourError):
+    """The database has no schema, or an older one, than this version of the hub needs."""
+
+    code = "schema-not-ready"
+    title = "The database needs an upgrade"

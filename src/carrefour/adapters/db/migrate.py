@@ -30,3 +30,14 @@ def upgrade_schema(engine: Engine) -> None:
 def make_revision(url: str, message: str) -> None:
     """Autogenerate a new revision against the database at ``url`` (for developers)."""
     command.revision(alembic_config(url), message=message, autogenerate=True)
+
+
+def schema_revision(engine: Engine) -> tuple[str | None, str | None]:
+    """(the database's revision, the newest revision this code knows)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config("")).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return current, head

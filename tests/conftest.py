@@ -104,8 +104,13 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def hub(database_url: str, clock: FakeClock) -> Iterator[Hub]:
-    hub = bootstrap(Settings(database_url=database_url, run_worker_in_server=False), clock=clock)
+def hub(database_url: str, clock: FakeClock, tmp_path: Path) -> Iterator[Hub]:
+    settings = Settings(
+        database_url=database_url,
+        run_worker_in_server=False,
+        signing_key=tmp_path / "signing.key",
+    )
+    hub = bootstrap(settings, clock=clock)
     yield hub
     hub.dispose()
 

@@ -89,7 +89,7 @@ def tamper(hub: Hub, statement: str, **params: Any) -> int:
             conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only"))
             return int(changed)
         for action in ("update", "delete"):
-            conn.execute(text(f"DROP TRIGGER {table}_no_{action}"))
+            conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{action}"))
         return int(conn.execute(text(statement), params).rowcount)
 
 

@@ -13,11 +13,12 @@ from carrefour.adapters.db.migrate import schema_revision, upgrade_schema
 from carrefour.adapters.db.unit_of_work import SqlUnitOfWork
 from carrefour.adapters.documents.renderer import PdfRenderer
 from carrefour.adapters.formats.parser import FormatsBatchParser
+from carrefour.adapters.signing import Ed25519FileSigner
 from carrefour.config import Settings, load_settings
 from carrefour.domain.catalogue import Catalogue
 from carrefour.domain.errors import SchemaNotReady
 from carrefour.services.batches import BatchParser
-from carrefour.services.unit_of_work import Clock, DocumentRenderer
+from carrefour.services.unit_of_work import Clock, DocumentRenderer, Signer
 
 
 class SystemClock:
@@ -39,9 +40,11 @@ class Hub:
     clock: Clock
     renderer: DocumentRenderer = field(default_factory=PdfRenderer)
     batch_parser: BatchParser = field(default_factory=FormatsBatchParser)
+    signer: Signer = field(init=False)
     catalogue: Catalogue = field(init=False)
 
     def __post_init__(self) -> None:
+        self.signer = Ed25519FileSigner(self.settings.signing_key)
         self.reload_catalogue()
 
     def uow(self) -> SqlUnitOfWork:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -22,6 +24,10 @@ class Settings(BaseSettings):
     push_max_delay_seconds: float = Field(default=3600.0, gt=0)
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     run_worker_in_server: bool = True
+    signing_key: Path = Field(
+        default=Path("./carrefour-signing.key"),
+        description="Ed25519 key that signs tracking checkpoints (created on first checkpoint)",
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -24,6 +24,7 @@ app.add_typer(batches.app, name="batch")
 app.command("mailbox")(messaging.mailbox)
 app.command("tracking")(messaging.tracking)
 app.command("verify")(messaging.verify)
+app.command("checkpoint")(messaging.checkpoint)
 app.command("worker")(messaging.worker)
 app.command("requeue")(messaging.requeue)
 

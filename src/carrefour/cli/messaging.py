@@ -96,7 +96,9 @@ def tracking(
 def verify(database_url: DatabaseOption = None) -> None:
     """Recompute every emitter's tracking chain; name the first broken entry (exit 1)."""
     with open_hub(database_url) as hub, hub.uow() as uow:
-        report = tracking_service.verify(uow)
+        report = tracking_service.verify(uow, signer=hub.signer)
+        checkpoints = len(uow.tracking.checkpoints())
+        unsigned = checkpoints and not hub.signer.available
     if report.broken is not None:
         b = report.broken
         err_console.print(
@@ -105,7 +107,29 @@ def verify(database_url: DatabaseOption = None) -> None:
             highlight=False,
         )
         raise typer.Exit(1)
-    console.print(f"tracking file intact: {report.entries} entries, {report.emitters} chains")
+    console.print(
+        f"tracking file intact: {report.entries} entries, {report.emitters} chains, "
+        f"{checkpoints} signed checkpoint(s)"
+    )
+    if unsigned:
+        err_console.print(
+            "[yellow]warning[/] no signing key here: checkpoint signatures were not checked "
+            "(set CARREFOUR_SIGNING_KEY)",
+            highlight=False,
+        )
+
+
+@reports_errors
+def checkpoint(database_url: DatabaseOption = None) -> None:
+    """Sign the head of every tracking chain with the hub's key (run it regularly, e.g. hourly):
+    a chain rewritten after a checkpoint no longer verifies."""
+    with open_hub(database_url) as hub, hub.uow() as uow:
+        signed = tracking_service.checkpoint(uow, signer=hub.signer)
+        key = hub.settings.signing_key
+    console.print(
+        f"checkpoint {signed.position}: {len(signed.heads)} chain heads signed "
+        f"with the key in {key} (public key {signed.public_key[:16]}…)"
+    )
 
 
 @reports_errors

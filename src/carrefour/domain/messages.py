@@ -157,3 +157,38 @@ def retry_delay(attempt: int, *, base_seconds: float, max_seconds: float) -> tim
     if attempt < 1:
         raise ValueError("attempt counts from 1")
     return timedelta(seconds=min(base_seconds * 2 ** (attempt - 1), max_seconds))
+
+
+# --- signed checkpoints -------------------------------------------------------------------
+# A hash chain shows an edit, unless the editor recomputes every hash after it. A checkpoint
+# signs the head (position, hash) of every emitter's chain with a key kept outside the database;
+# a chain rewritten after a checkpoint no longer holds the signed head.
+
+
+def checkpoint_document(heads: Mapping[str, tuple[int, str]], at: datetime) -> bytes:
+    """The bytes a checkpoint signs: its time and every chain's head, as canonical JSON."""
+    body = {
+        "at": at.isoformat(timespec="microseconds"),
+        "heads": {emitter: [position, digest] for emitter, (position, digest) in heads.items()},
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def check_heads(
+    heads: Mapping[str, tuple[int, str]],
+    entries: Mapping[str, Mapping[int, TrackingEntry]],
+    checkpoint: int,
+) -> ChainBreak | None:
+    """The first signed head (from checkpoint number ``checkpoint``) that the tracking file no
+    longer holds: the entry at that position is gone, or its hash differs."""
+    for emitter, (position, digest) in sorted(heads.items()):
+        entry = entries.get(emitter, {}).get(position)
+        if entry is None or entry.hash != digest:
+            return ChainBreak(
+                emitter,
+                position,
+                entry.message_id if entry else "",
+                f"checkpoint {checkpoint} signed this entry's hash, and the tracking file no "
+                "longer holds it: the chain was rewritten after the checkpoint",
+            )
+    return None

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from carrefour.domain.catalogue import ALL_FIELDS, Action, Catalogue, Institution
-from carrefour.domain.messages import ChainBreak, TrackingEntry, verify_chain
+from carrefour.domain.messages import (
+    ChainBreak,
+    TrackingEntry,
+    check_heads,
+    checkpoint_document,
+    verify_chain,
+)
 from carrefour.services.consultations import require
 from carrefour.services.directory import current_niss
-from carrefour.services.unit_of_work import UnitOfWork
+from carrefour.services.unit_of_work import Checkpoint, Signer, UnitOfWork
 
 FLOW = "tracking"
 
@@ -75,12 +81,50 @@ class VerifyReport:
     broken: ChainBreak | None
 
 
-def verify(uow: UnitOfWork) -> VerifyReport:
-    """Recompute every emitter's hash chain; name the first broken entry, if any."""
+def checkpoint(uow: UnitOfWork, *, signer: Signer) -> Checkpoint:
+    """Sign every chain's current head with the hub's key, and keep the signed checkpoint."""
+    heads = uow.tracking.heads()
+    at = uow.clock.now()
+    signature, public_key = signer.sign(checkpoint_document(heads, at))
+    signed = Checkpoint(at=at, heads=heads, signature=signature, public_key=public_key)
+    position = uow.tracking.add_checkpoint(signed)
+    uow.commit()
+    return replace(signed, position=position)
+
+
+def _check_checkpoints(
+    uow: UnitOfWork, signer: Signer | None, chains: dict[str, dict[int, TrackingEntry]]
+) -> ChainBreak | None:
+    for signed in uow.tracking.checkpoints():
+        number = signed.position or 0
+        if signer is not None and signer.available:
+            document = checkpoint_document(signed.heads, signed.at)
+            if signed.public_key != signer.public_key() or not signer.verify(
+                document, signed.signature
+            ):
+                return ChainBreak(
+                    "",
+                    None,
+                    "",
+                    f"checkpoint {number} of {signed.at:%Y-%m-%d %H:%M} is not signed by the "
+                    "hub's key: it was forged or altered",
+                )
+        broken = check_heads(signed.heads, chains, number)
+        if broken is not None:
+            return broken
+    return None
+
+
+def verify(uow: UnitOfWork, *, signer: Signer | None = None) -> VerifyReport:
+    """Recompute every emitter's hash chain, then check every signed checkpoint (its signature
+    with ``signer``'s key, when given, and that the chains still hold its heads); name the
+    first broken entry, if any."""
     count = 0
     emitters = uow.tracking.emitters()
+    chains: dict[str, dict[int, TrackingEntry]] = {}
     for emitter in emitters:
         entries = uow.tracking.select(emitter=emitter)
+        chains[emitter] = {e.position: e for e in entries if e.position is not None}
         count += len(entries)
         broken = verify_chain(entries)
         if broken is not None:
@@ -100,4 +144,4 @@ def verify(uow: UnitOfWork) -> VerifyReport:
                     "entries at the end were deleted",
                 ),
             )
-    return VerifyReport(len(emitters), count, None)
+    return VerifyReport(len(emitters), count, _check_checkpoints(uow, signer, chains))

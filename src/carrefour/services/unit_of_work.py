@@ -162,6 +162,32 @@ class ProvisionalProof:
     ended_by: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """Every chain's head (position, hash) at ``at``, signed with the hub's key."""
+
+    at: datetime
+    heads: Mapping[str, tuple[int, str]]
+    signature: str
+    public_key: str
+    position: int | None = None
+
+
+class Signer(Protocol):
+    """Signs checkpoints with a key kept outside the database."""
+
+    @property
+    def available(self) -> bool: ...
+
+    def public_key(self) -> str: ...
+
+    def sign(self, document: bytes) -> tuple[str, str]:
+        """(signature, public key), hex."""
+        ...
+
+    def verify(self, document: bytes, signature: str) -> bool: ...
+
+
 class CatalogueStore(Protocol):
     def load(self) -> Catalogue: ...
 
@@ -291,6 +317,12 @@ class TrackingLog(Protocol):
     def emitters(self) -> list[str]: ...
 
     def head(self, emitter: str) -> tuple[int, str] | None: ...
+
+    def heads(self) -> dict[str, tuple[int, str]]: ...
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> int: ...
+
+    def checkpoints(self) -> list[Checkpoint]: ...
 
 
 class CareerRepository(Protocol):

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Row, and_, func, insert, select, text, update
 
 from carrefour.adapters.db import tables as t
 from carrefour.domain.messages import GENESIS_HASH, Message, TrackingEntry, entry_hash
-from carrefour.services.unit_of_work import MailboxRow
+from carrefour.services.unit_of_work import Checkpoint, MailboxRow
 
 # Any constant will do: it names the lock that orders mailbox positions on PostgreSQL.
 _MAILBOX_LOCK_KEY = 7_280_001
@@ -356,3 +356,35 @@ class SqlTrackingLog:
         h = t.tracking_heads.c
         row = self._conn.execute(select(h.position, h.hash).where(h.emitter == emitter)).first()
         return None if row is None else (int(row.position), str(row.hash))
+
+    def heads(self) -> dict[str, tuple[int, str]]:
+        h = t.tracking_heads.c
+        query = select(h.emitter, h.position, h.hash).where(h.position > 0)
+        return {str(r.emitter): (int(r.position), str(r.hash)) for r in self._conn.execute(query)}
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> int:
+        return int(
+            self._conn.execute(
+                insert(t.tracking_checkpoints)
+                .values(
+                    at=checkpoint.at,
+                    heads={e: [p, d] for e, (p, d) in checkpoint.heads.items()},
+                    signature=checkpoint.signature,
+                    public_key=checkpoint.public_key,
+                )
+                .returning(t.tracking_checkpoints.c.position)
+            ).scalar_one()
+        )
+
+    def checkpoints(self) -> list[Checkpoint]:
+        c = t.tracking_checkpoints.c
+        return [
+            Checkpoint(
+                at=row.at,
+                heads={e: (int(p), str(d)) for e, (p, d) in dict(row.heads).items()},
+                signature=row.signature,
+                public_key=row.public_key,
+                position=int(row.position),
+            )
+            for row in self._conn.execute(select(t.tracking_checkpoints).order_by(c.position))
+        ]

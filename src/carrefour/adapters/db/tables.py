@@ -195,6 +195,17 @@ tracking_heads = Table(
     Column("hash", String(64), nullable=False),
 )
 
+# Signed checkpoints of the tracking file: every chain's head, signed with the hub's key.
+tracking_checkpoints = Table(
+    "tracking_checkpoints",
+    metadata,
+    Column("position", Position, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("heads", JSON, nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("public_key", String(64), nullable=False),
+)
+
 # --- RGTI: self-employed careers ----------------------------------------------------------------
 
 affiliations = Table(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 from sqlalchemy import text
 
@@ -25,6 +26,7 @@ from carrefour.api.routes import (
 from carrefour.api.schemas import Health
 from carrefour.bootstrap import Hub
 from carrefour.domain.messages import DeliveryStatus
+from carrefour.web import console
 
 
 def create_app(hub: Hub) -> FastAPI:
@@ -45,6 +47,8 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(documents.router)
     app.include_router(insurability.router)
     app.include_router(inami.router)
+    app.include_router(console.router)
+    app.mount("/console/static", StaticFiles(directory=console.STATIC_DIR), name="console-static")
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     async def healthz(hub: HubDep) -> Health:

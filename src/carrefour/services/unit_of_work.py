@@ -296,6 +296,10 @@ class MailboxRepository(Protocol):
 
     def counts(self, recipient: str | None = None) -> dict[str, int]: ...
 
+    def newest_with_status(self, status: str, *, limit: int) -> list[MailboxRow]:
+        """The newest rows in ``status`` across every mailbox (e.g. the dead letters)."""
+        ...
+
 
 class TrackingLog(Protocol):
     """Append-only: ``append`` and reads, nothing else."""
@@ -312,7 +316,12 @@ class TrackingLog(Protocol):
         since: date | None = None,
         until: date | None = None,
         limit: int | None = None,
-    ) -> list[TrackingEntry]: ...
+        recipient: str | None = None,
+        before: int | None = None,
+        newest_first: bool = False,
+    ) -> list[TrackingEntry]:
+        """Entries by position (``newest_first``: from the end); ``before``: positions below."""
+        ...
 
     def emitters(self) -> list[str]: ...
 

@@ -219,6 +219,11 @@ class SqlMailboxRepository:
             query = query.with_for_update(skip_locked=True, of=t.mailbox)
         return [(_mailbox_row(row), str(row.push_endpoint)) for row in self._conn.execute(query)]
 
+    def newest_with_status(self, status: str, *, limit: int) -> list[MailboxRow]:
+        b = t.mailbox.c
+        query = select(t.mailbox).where(b.status == status).order_by(b.position.desc()).limit(limit)
+        return [_mailbox_row(row) for row in self._conn.execute(query)]
+
     def counts(self, recipient: str | None = None) -> dict[str, int]:
         b = t.mailbox.c
         query = select(b.status, func.count()).group_by(b.status)
@@ -328,9 +333,16 @@ class SqlTrackingLog:
         since: date | None = None,
         until: date | None = None,
         limit: int | None = None,
+        recipient: str | None = None,
+        before: int | None = None,
+        newest_first: bool = False,
     ) -> list[TrackingEntry]:
         c = t.tracking.c
         query = select(t.tracking)
+        if recipient is not None:
+            query = query.where(c.recipient == recipient)
+        if before is not None:
+            query = query.where(c.position < before)
         if niss is not None:
             query = query.where(c.niss == niss)
         if emitter is not None:
@@ -343,7 +355,7 @@ class SqlTrackingLog:
             query = query.where(c.event_date >= since)
         if until is not None:
             query = query.where(c.event_date <= until)
-        query = query.order_by(c.position)
+        query = query.order_by(c.position.desc() if newest_first else c.position)
         if limit is not None:
             query = query.limit(limit)
         return [_tracking(row) for row in self._conn.execute(query)]

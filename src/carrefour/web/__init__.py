@@ -1,0 +1,1 @@
+"""The operator console: server-rendered pages for the hub's operators."""

@@ -80,6 +80,7 @@ def demo(
     from carrefour.bootstrap import upgrade_database
     from carrefour.services.demo import load_demo
     from carrefour.services.institutions import issue_credential
+    from carrefour.services.tracking import checkpoint
 
     settings = load_settings(database_url=database_url, host=host, port=port)
     upgrade_database(settings)
@@ -95,8 +96,15 @@ def demo(
                 token = issue_credential(uow, institution=inst.id)
             table.add_row(inst.id, f"{inst.sector}/{inst.institution_type}", token)
         console.print(table)
+        with hub.uow() as uow:
+            signed = checkpoint(uow, signer=hub.signer)
+        console.print(
+            f"tracking file: checkpoint {signed.position} signed "
+            f"({len(signed.heads)} chains, key {settings.signing_key})"
+        )
     url = f"http://{settings.host}:{settings.port}"
     console.print(f"API on {url}  (OpenAPI: {url}/docs)")
+    console.print(f"operator console on {url}/console/ (sign in with the bcss credential above)")
     if not no_serve:
         _serve(settings.database_url, settings.host, settings.port)
 

@@ -30,18 +30,11 @@ class InstitutionRead(BaseModel):
     network_number: str | None
     placeholder: bool
 
+    model_config = ConfigDict(from_attributes=True)
+
     @classmethod
     def of(cls, institution: Institution) -> InstitutionRead:
-        return cls(
-            id=institution.id,
-            name_fr=institution.name_fr,
-            name_nl=institution.name_nl,
-            sector=institution.sector,
-            institution_type=institution.institution_type,
-            enterprise_number=institution.enterprise_number,
-            network_number=institution.network_number,
-            placeholder=institution.placeholder,
-        )
+        return cls.model_validate(institution)
 
 
 class IntegrationCreate(BaseModel):

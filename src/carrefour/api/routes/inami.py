@@ -41,19 +41,11 @@ class CaseRead(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    model_config = ConfigDict(from_attributes=True)
+
     @classmethod
     def of(cls, case: InamiCase) -> CaseRead:
-        return cls(
-            id=case.id,
-            niss=case.niss,
-            mutuality=case.mutuality,
-            begin=case.begin,
-            end=case.end,
-            reason=case.reason,
-            status=case.status,
-            created_at=case.created_at,
-            updated_at=case.updated_at,
-        )
+        return cls.model_validate(case)
 
 
 class ProofRead(BaseModel):

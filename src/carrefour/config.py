@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     push_max_delay_seconds: float = Field(default=3600.0, gt=0)
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     run_worker_in_server: bool = True
+    batch_inline_max_bytes: int = Field(
+        default=5_000_000,
+        ge=0,
+        description="a larger batch file is stored and processed by the batch worker (202)",
+    )
     signing_key: Path = Field(
         default=Path("./carrefour-signing.key"),
         description="Ed25519 key that signs tracking checkpoints (created on first checkpoint)",

@@ -298,3 +298,45 @@ def test_a_pension_payer_submits_a_batch_of_pension_vouchers_through_the_cadastr
         ]
     assert hops.count(("pension-voucher", "payer-ethias-pension", "pension-cadastre")) == 3
     assert hops.count(("contribution-voucher", "pension-cadastre", "mut-400")) == 3
+
+
+def test_a_large_batch_is_taken_at_once_and_processed_by_the_batch_worker(
+    client: TestClient, credential: Credential, hub: Hub
+) -> None:
+    from carrefour.workers.delivery import BatchWorker
+
+    hub.settings = hub.settings.model_copy(update={"batch_inline_max_bytes": 100})
+    nisses = [make_niss() for _ in range(12)]
+    integrate_all(hub, dict.fromkeys(nisses, "mut-600"))
+    records = [employee(n, days_worked=200 if i == 5 else 60) for i, n in enumerate(nisses)]
+    content = write_fixed("onss", date(2025, 5, 31), records)
+    onss = credential("onss")
+
+    response = client.post("/v1/batches", content=content, headers=onss)
+    assert response.status_code == 202, response.text
+    batch = response.json()
+    assert (batch["status"], batch["total"]) == ("received", 0)
+    again = client.post("/v1/batches", content=content, headers=onss)
+    assert (again.status_code, again.json()["id"]) == (200, batch["id"])
+
+    processed = BatchWorker(hub).run_once()
+    assert processed is not None
+    assert processed.id == batch["id"]
+    assert BatchWorker(hub).run_once() is None  # nothing else waits
+    report = client.get(f"/v1/batches/{batch['id']}", headers=onss).json()
+    assert (report["status"], report["accepted"], report["rejected"]) == ("done", 11, 1)
+    assert [e["line"] for e in report["errors"]] == [7]
+    with hub.uow() as uow:
+        assert uow.batches.content(batch["id"]) is None  # the file is not kept once done
+
+    lines = content.decode().splitlines()
+    lines[-1] = lines[-1][:-2] + "99"  # the trailer announces 99 records
+    broken = ("\n".join(lines) + "\n").encode()
+    response = client.post("/v1/batches", content=broken, headers=onss)
+    assert response.status_code == 202, response.text
+    refused = BatchWorker(hub).run_once()
+    assert refused is not None
+    assert refused.status == "refused"
+    report = client.get(f"/v1/batches/{refused.id}", headers=onss).json()
+    assert (report["status"], report["error_code"]) == ("refused", "count-mismatch")
+    assert "99" in report["error"]

@@ -38,13 +38,14 @@ def _serve(database_url: str | None, host: str | None, port: int | None) -> None
     from carrefour.adapters.push import HttpPushSender
     from carrefour.api.app import create_app
     from carrefour.bootstrap import bootstrap
-    from carrefour.workers.delivery import DeliveryWorker
+    from carrefour.workers.delivery import BatchWorker, DeliveryWorker
 
     settings = load_settings(database_url=database_url, host=host, port=port)
     hub = bootstrap(settings)
-    stop = None
+    stops = []
     if settings.run_worker_in_server:
-        _, stop = DeliveryWorker(hub, HttpPushSender()).start_thread()
+        stops.append(DeliveryWorker(hub, HttpPushSender()).start_thread()[1])
+        stops.append(BatchWorker(hub).start_thread()[1])
     try:
         uvicorn.run(
             create_app(hub),
@@ -53,7 +54,7 @@ def _serve(database_url: str | None, host: str | None, port: int | None) -> None
             log_level=settings.log_level.lower(),
         )
     finally:
-        if stop is not None:
+        for stop in stops:
             stop.set()
         hub.dispose()
 

@@ -137,25 +137,30 @@ def worker(
     database_url: DatabaseOption = None,
     once: Annotated[bool, typer.Option(help="one round, then stop")] = False,
 ) -> None:
-    """Run the push delivery worker."""
+    """Run the background workers: push delivery and the batch files stored for later."""
     from carrefour.adapters.push import HttpPushSender
-    from carrefour.workers.delivery import DeliveryWorker
+    from carrefour.workers.delivery import BatchWorker, DeliveryWorker
 
     with open_hub(database_url) as hub:
         sender = HttpPushSender()
         delivery = DeliveryWorker(hub, sender)
+        batches = BatchWorker(hub)
         if once:
             result = delivery.run_once()
+            batch = batches.run_once()
             console.print(
-                f"delivered {result.delivered}, retrying {result.retried}, dead {result.dead}"
+                f"delivered {result.delivered}, retrying {result.retried}, dead {result.dead}; "
+                + (f"batch {batch.id} {batch.status}" if batch else "no batch waiting")
             )
             return
+        _, stop_batches = batches.start_thread()
         stop = threading.Event()
         try:
             delivery.run(stop)
         except KeyboardInterrupt:
             stop.set()
         finally:
+            stop_batches.set()
             sender.close()
 
 

@@ -24,6 +24,7 @@ from carrefour.services.unit_of_work import Batch, DocumentRenderer, UnitOfWork
 from carrefour.services.vouchers import PENSION_FLOW, VOUCHER_FLOW, route_vouchers
 
 CHUNK = 500
+RECEIVED = "received"
 
 
 class ParsedRecord(Protocol):
@@ -63,19 +64,17 @@ class BatchOutcome:
 Progress = Callable[[int, int], None]
 
 
-def submit_batch(
+def _register(
     uow_factory: Callable[[], UnitOfWork],
     *,
     caller: Institution,
     content: bytes,
     file_format: str | None,
     idempotency_key: str | None,
-    parser: BatchParser,
-    renderer: DocumentRenderer,
-    progress: Progress | None = None,
-    chunk: int = CHUNK,
+    status: str,
 ) -> BatchOutcome:
-    """Take a batch file from ``caller``: route its good records, record its bad ones."""
+    """The batch already taken (a duplicate), or a new one in ``status``. A file kept for the
+    batch worker (``received``) is stored with it, in the same transaction."""
     digest = hashlib.sha256(content).hexdigest()
     with uow_factory() as uow:
         existing = uow.batches.find(caller.id, content_hash=digest, idempotency_key=idempotency_key)
@@ -89,13 +88,32 @@ def submit_batch(
             content_hash=digest,
             idempotency_key=idempotency_key,
             format=file_format,
-            status="processing",
+            status=status,
             created_at=uow.clock.now(),
         )
         uow.batches.add(batch)
+        if status == RECEIVED:
+            uow.batches.store_content(batch.id, content)
         uow.commit()
+    return BatchOutcome(batch, duplicate=False)
+
+
+def _process(
+    uow_factory: Callable[[], UnitOfWork],
+    *,
+    caller: Institution,
+    batch: Batch,
+    content: bytes,
+    parser: BatchParser,
+    renderer: DocumentRenderer,
+    progress: Progress | None,
+    chunk: int,
+) -> Batch:
+    """Parse a registered batch, route its good records chunk by chunk, record its bad ones.
+    An unusable file leaves the batch ``refused`` (and raises ``InvalidBatch``)."""
+    with uow_factory() as uow:
         try:
-            parsed = parser.parse(content, format=file_format, today=uow.clock.today())
+            parsed = parser.parse(content, format=batch.format, today=uow.clock.today())
         except InvalidBatch as error:
             refused = replace(
                 batch,
@@ -118,7 +136,7 @@ def submit_batch(
         voucher = record.voucher
         if voucher is not None:
             good.append((record.line, voucher))
-    batch = replace(batch, format=parsed.format, total=len(records))
+    batch = replace(batch, status="processing", format=parsed.format, total=len(records))
     routed = paper = 0
     done = 0
     for start in range(0, len(good), chunk):
@@ -152,8 +170,103 @@ def submit_batch(
             finished_at=uow.clock.now(),
         )
         uow.batches.update(batch)
+        uow.batches.store_content(batch.id, None)
         uow.commit()
+    return batch
+
+
+def submit_batch(
+    uow_factory: Callable[[], UnitOfWork],
+    *,
+    caller: Institution,
+    content: bytes,
+    file_format: str | None,
+    idempotency_key: str | None,
+    parser: BatchParser,
+    renderer: DocumentRenderer,
+    progress: Progress | None = None,
+    chunk: int = CHUNK,
+) -> BatchOutcome:
+    """Take a batch file from ``caller`` and process it now: route its good records, record its
+    bad ones."""
+    outcome = _register(
+        uow_factory,
+        caller=caller,
+        content=content,
+        file_format=file_format,
+        idempotency_key=idempotency_key,
+        status="processing",
+    )
+    if outcome.duplicate:
+        return outcome
+    batch = _process(
+        uow_factory,
+        caller=caller,
+        batch=outcome.batch,
+        content=content,
+        parser=parser,
+        renderer=renderer,
+        progress=progress,
+        chunk=chunk,
+    )
     return BatchOutcome(batch, duplicate=False)
+
+
+def accept_batch(
+    uow_factory: Callable[[], UnitOfWork],
+    *,
+    caller: Institution,
+    content: bytes,
+    file_format: str | None,
+    idempotency_key: str | None,
+) -> BatchOutcome:
+    """Take a batch file from ``caller`` for the batch worker: it is stored, ``received``, and
+    processed in the background (``process_received``); ``GET /v1/batches/{id}`` follows it."""
+    return _register(
+        uow_factory,
+        caller=caller,
+        content=content,
+        file_format=file_format,
+        idempotency_key=idempotency_key,
+        status=RECEIVED,
+    )
+
+
+def process_received(
+    uow_factory: Callable[[], UnitOfWork],
+    *,
+    parser: BatchParser,
+    renderer: DocumentRenderer,
+    chunk: int = CHUNK,
+) -> Batch | None:
+    """Claim the oldest ``received`` batch (one worker per batch) and process it; ``None`` when
+    there is none. The stored file is dropped once the batch is done."""
+    with uow_factory() as uow:
+        claimed = uow.batches.claim_received()
+        if claimed is None:
+            return None
+        content = uow.batches.content(claimed.id)
+        caller = uow.catalogue.institution(claimed.sender)
+        uow.commit()
+    if content is None:  # pragma: no cover - a received batch always has its file
+        return None
+    try:
+        return _process(
+            uow_factory,
+            caller=caller,
+            batch=claimed,
+            content=content,
+            parser=parser,
+            renderer=renderer,
+            progress=None,
+            chunk=chunk,
+        )
+    except InvalidBatch:
+        with uow_factory() as uow:
+            refused = uow.batches.get(claimed.id)
+            uow.batches.store_content(claimed.id, None)
+            uow.commit()
+        return refused
 
 
 def batch_flow(uow: UnitOfWork, caller: Institution) -> str:

@@ -1,1 +1,1 @@
-"""Background workers: push delivery."""
+"""Background workers: push delivery and batch files."""

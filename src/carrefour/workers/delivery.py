@@ -7,9 +7,42 @@ import threading
 import structlog
 
 from carrefour.bootstrap import Hub
+from carrefour.services.batches import process_received
 from carrefour.services.delivery import DeliveryRound, PushSender, RetryPolicy, deliver_due
+from carrefour.services.unit_of_work import Batch
 
 log = structlog.get_logger("carrefour.worker")
+
+
+class BatchWorker:
+    """Processes the batch files stored for the background, one at a time, oldest first."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    def run_once(self) -> Batch | None:
+        return process_received(
+            self.hub.uow, parser=self.hub.batch_parser, renderer=self.hub.renderer
+        )
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                batch = self.run_once()
+            except Exception:  # a worker must outlive a bad batch; the error is logged
+                log.exception("batch processing failed")
+                batch = None
+            if batch is not None:
+                log.info("batch processed", batch=batch.id, status=batch.status,
+                         accepted=batch.accepted, rejected=batch.rejected)  # fmt: skip
+            else:
+                stop.wait(self.hub.settings.worker_poll_seconds)
+
+    def start_thread(self) -> tuple[threading.Thread, threading.Event]:
+        stop = threading.Event()
+        thread = threading.Thread(target=self.run, args=(stop,), name="batches", daemon=True)
+        thread.start()
+        return thread, stop
 
 
 class DeliveryWorker:

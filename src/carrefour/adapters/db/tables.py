@@ -292,8 +292,11 @@ batches = Table(
     Column("error", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("finished_at", UtcDateTime),
+    # The file, kept only while a batch waits for or is in the batch worker.
+    Column("content", LargeBinary),
     UniqueConstraint("sender", "content_hash", name="uq_batches_sender_content"),
     UniqueConstraint("sender", "idempotency_key", name="uq_batches_sender_key"),
+    Index("ix_batches_status", "status", "created_at"),
 )
 
 batch_errors = Table(

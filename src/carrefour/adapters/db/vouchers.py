@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -72,7 +73,7 @@ def _batch(row: Row[Any]) -> Batch:
     )
 
 
-_BATCH_FIELDS = [c.name for c in t.batches.c]
+_BATCH_FIELDS = [c.name for c in t.batches.c if c.name != "content"]
 
 
 class SqlBatchRepository:
@@ -97,6 +98,28 @@ class SqlBatchRepository:
             condition = condition | (c.idempotency_key == idempotency_key)
         row = self._conn.execute(select(t.batches).where(c.sender == sender, condition)).first()
         return None if row is None else _batch(row)
+
+    def store_content(self, batch_id: str, content: bytes | None) -> None:
+        self._conn.execute(
+            update(t.batches).where(t.batches.c.id == batch_id).values(content=content)
+        )
+
+    def content(self, batch_id: str) -> bytes | None:
+        value = self._conn.execute(
+            select(t.batches.c.content).where(t.batches.c.id == batch_id)
+        ).scalar()
+        return None if value is None else bytes(value)
+
+    def claim_received(self) -> Batch | None:
+        c = t.batches.c
+        query = select(t.batches).where(c.status == "received").order_by(c.created_at).limit(1)
+        if self._conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        row = self._conn.execute(query).first()
+        if row is None:
+            return None
+        self._conn.execute(update(t.batches).where(c.id == row.id).values(status="processing"))
+        return replace(_batch(row), status="processing")
 
     def add_errors(self, batch_id: str, errors: Sequence[tuple[int, str, str]]) -> None:
         if errors:

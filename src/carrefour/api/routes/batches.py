@@ -32,6 +32,8 @@ class BatchRead(BaseModel):
     routed: int
     paper: int
     duplicate: bool
+    error_code: str | None = None  # a refused file: encoding, header, trailer, count-mismatch...
+    error: str | None = None
     created_at: datetime
     finished_at: datetime | None
     errors: list[BatchError] | None = None
@@ -50,6 +52,8 @@ class BatchRead(BaseModel):
             routed=batch.routed,
             paper=batch.paper,
             duplicate=duplicate,
+            error_code=batch.error_code,
+            error=batch.error,
             created_at=batch.created_at,
             finished_at=batch.finished_at,
             errors=None
@@ -66,15 +70,23 @@ def submit(
     request: Request,
     response: Response,
 ) -> BatchRead:
-    outcome = batches.submit_batch(
-        hub.uow,
-        caller=caller,
-        content=content,
-        file_format=file_format,
-        idempotency_key=request.headers.get("idempotency-key"),
-        parser=hub.batch_parser,
-        renderer=hub.renderer,
-    )
+    key = request.headers.get("idempotency-key")
+    if len(content) > hub.settings.batch_inline_max_bytes:
+        outcome = batches.accept_batch(
+            hub.uow, caller=caller, content=content, file_format=file_format, idempotency_key=key
+        )
+        if not outcome.duplicate:
+            response.status_code = status.HTTP_202_ACCEPTED
+    else:
+        outcome = batches.submit_batch(
+            hub.uow,
+            caller=caller,
+            content=content,
+            file_format=file_format,
+            idempotency_key=key,
+            parser=hub.batch_parser,
+            renderer=hub.renderer,
+        )
     response.headers["Location"] = f"/v1/batches/{outcome.batch.id}"
     if outcome.duplicate:
         response.status_code = status.HTTP_200_OK
@@ -92,8 +104,11 @@ async def submit_batch(
     ),
 ) -> BatchRead:
     """Send the file as the request body. Each good record is routed, each bad one reported
-    with its line number (``GET /v1/batches/{id}``). The same file twice, or the same
-    ``Idempotency-Key``, answers the first batch again (200, ``duplicate: true``)."""
+    with its line number (``GET /v1/batches/{id}``). A file up to
+    ``CARREFOUR_BATCH_INLINE_MAX_BYTES`` (5 MB) is processed before the answer (201, ``done``);
+    a larger one is stored and processed by the batch worker (202, ``received``: follow it with
+    ``GET /v1/batches/{id}``). The same file twice, or the same ``Idempotency-Key``, answers the
+    first batch again (200, ``duplicate: true``)."""
     return submit(hub, caller, await request.body(), format, request, response)
 
 

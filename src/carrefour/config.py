@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -39,3 +40,10 @@ def load_settings(**overrides: object) -> Settings:
     """Settings from the environment, with explicit values (CLI options) taking precedence."""
     clean = {key: value for key, value in overrides.items() if value is not None}
     return Settings(**clean)  # type: ignore[arg-type]
+
+
+def export_settings(settings: Settings) -> None:
+    """Put ``settings`` in the environment, for the processes this one starts (the server's
+    worker processes build their own settings from it)."""
+    for name, value in settings.model_dump().items():
+        os.environ[f"CARREFOUR_{name.upper()}"] = str(value)

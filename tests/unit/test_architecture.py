@@ -71,6 +71,7 @@ def test_only_the_settings_module_reads_the_environment() -> None:
     readers = [
         path.relative_to(PACKAGE).as_posix()
         for path in PACKAGE.rglob("*.py")
+        if path.name != "config.py"  # the settings module itself
         if "os.environ" in path.read_text(encoding="utf-8")
         or "getenv(" in path.read_text(encoding="utf-8")
     ]

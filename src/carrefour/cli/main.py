@@ -32,40 +32,37 @@ HostOption = Annotated[str | None, typer.Option(envvar="CARREFOUR_HOST", help="d
 PortOption = Annotated[int | None, typer.Option(envvar="CARREFOUR_PORT", help="default 8000")]
 
 
-def _serve(database_url: str | None, host: str | None, port: int | None) -> None:
+def _serve(database_url: str | None, host: str | None, port: int | None, workers: int = 1) -> None:
+    """Serve the API: ``workers`` processes, each with its own hub (and background workers)."""
     import uvicorn
 
-    from carrefour.adapters.push import HttpPushSender
-    from carrefour.api.app import create_app
     from carrefour.bootstrap import bootstrap
-    from carrefour.workers.delivery import BatchWorker, DeliveryWorker
+    from carrefour.config import export_settings
 
     settings = load_settings(database_url=database_url, host=host, port=port)
-    hub = bootstrap(settings)
-    stops = []
-    if settings.run_worker_in_server:
-        stops.append(DeliveryWorker(hub, HttpPushSender()).start_thread()[1])
-        stops.append(BatchWorker(hub).start_thread()[1])
-    try:
-        uvicorn.run(
-            create_app(hub),
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level.lower(),
-        )
-    finally:
-        for stop in stops:
-            stop.set()
-        hub.dispose()
+    export_settings(settings)  # the server processes build their hub from the environment
+
+    bootstrap(settings).dispose()  # fail here, clearly, if the database is not ready
+    uvicorn.run(
+        "carrefour.api.asgi:create",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+    )
 
 
 @app.command()
 @reports_errors
 def serve(
-    database_url: DatabaseOption = None, host: HostOption = None, port: PortOption = None
+    database_url: DatabaseOption = None,
+    host: HostOption = None,
+    port: PortOption = None,
+    workers: Annotated[int, typer.Option(min=1, help="server processes (one per core)")] = 1,
 ) -> None:
-    """Serve the API (and run the delivery worker)."""
-    _serve(database_url, host, port)
+    """Serve the API, with the background workers (push delivery, batch files)."""
+    _serve(database_url, host, port, workers)
 
 
 @app.command()

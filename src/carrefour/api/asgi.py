@@ -1,0 +1,37 @@
+"""The application for ``uvicorn --factory carrefour.api.asgi:create``: one hub per process, from
+the ``CARREFOUR_*`` settings, with the background workers when the settings ask for them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from carrefour.api.app import create_app
+from carrefour.bootstrap import bootstrap
+from carrefour.config import load_settings
+
+
+def create() -> FastAPI:
+    from carrefour.adapters.push import HttpPushSender
+    from carrefour.workers.delivery import BatchWorker, DeliveryWorker
+
+    hub = bootstrap(load_settings())
+    app = create_app(hub)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stops = []
+        if hub.settings.run_worker_in_server:
+            stops.append(DeliveryWorker(hub, HttpPushSender()).start_thread()[1])
+            stops.append(BatchWorker(hub).start_thread()[1])
+        try:
+            yield
+        finally:
+            for stop in stops:
+                stop.set()
+            hub.dispose()
+
+    app.router.lifespan_context = lifespan
+    return app

@@ -14,6 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from carrefour.bootstrap import Hub
+from carrefour.domain.routing import Recipient, recipients
+from carrefour.services.messages import publish
 from carrefour.services.unit_of_work import MailboxRow
 from tests.integration import messaging
 
@@ -316,3 +318,67 @@ def test_a_malformed_cursor_is_refused_with_a_422_problem(
     stored = row(hub, "mut-100", message_id)
     assert stored is not None
     assert stored.status == "queued", "a refused pull delivers nothing"
+
+
+def test_a_client_pulling_while_two_emitters_publish_never_skips_a_message(hub: Hub) -> None:
+    """Mailbox positions are the pull cursor: they must become visible in order, or a client
+    that already read past a position would miss a message committed later below it."""
+    import threading
+    import time
+
+    from carrefour.services.mailboxes import pull
+
+    niss = integrated(hub, "mut-100")
+    found = messaging.routed(hub, niss)
+    published: list[str] = []
+    lock = threading.Lock()
+    done = threading.Event()
+
+    with hub.uow() as uow:
+        to_mut = recipients(
+            "contribution-voucher", uow.directory.lines_of(niss), hub.clock.today(),
+            catalogue=hub.catalogue,
+        )  # fmt: skip
+
+    def emit(sender: str, flow: str, to: list[Recipient], pause: float) -> None:
+        for _ in range(15):
+            with hub.uow() as uow:
+                message = publish(
+                    uow, flow=flow, sender=sender, niss=niss, payload={"niss": niss}, recipients=to
+                )
+                time.sleep(pause)  # a slow transaction: its rows are written, not yet committed
+                uow.commit()
+            with lock:
+                published.append(message.id)
+
+    seen: list[str] = []
+
+    def read() -> None:
+        caller = hub.catalogue.institution("mut-100")
+        cursor: str | None = None
+        while True:
+            finished = done.is_set()
+            with hub.uow() as uow:
+                page = pull(uow, caller=caller, after=cursor, limit=1000)
+            seen.extend(item["message_id"] for item in page.items)
+            cursor = page.next_cursor
+            if finished and not page.items:
+                return
+
+    assert found
+    reader = threading.Thread(target=read)
+    reader.start()
+    # Two emitters (two tracking chains, so no shared chain lock) to the same mailbox; one holds
+    # its transaction open after writing its mailbox row.
+    emitters = [
+        threading.Thread(target=emit, args=("inasti", START, found, 0.02)),
+        threading.Thread(target=emit, args=("onss", "contribution-voucher", to_mut, 0.0)),
+    ]
+    for thread in emitters:
+        thread.start()
+    for thread in emitters:
+        thread.join()
+    done.set()
+    reader.join(timeout=60)
+    assert sorted(seen) == sorted(published)
+    assert len(seen) == 30

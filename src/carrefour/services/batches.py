@@ -8,7 +8,6 @@ nothing new: the first batch is answered again.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -20,6 +19,7 @@ from carrefour.domain.errors import CarrefourError, InvalidBatch, NotFound
 from carrefour.domain.messages import DeliveryStatus
 from carrefour.domain.vouchers import Voucher
 from carrefour.services.consultations import require
+from carrefour.services.ids import new_id
 from carrefour.services.unit_of_work import Batch, DocumentRenderer, UnitOfWork
 from carrefour.services.vouchers import PENSION_FLOW, VOUCHER_FLOW, route_vouchers
 
@@ -83,7 +83,7 @@ def _register(
             return BatchOutcome(existing, duplicate=True)
         require(uow, caller=caller, action=Action.SEND, flow=batch_flow(uow, caller), niss=None)
         batch = Batch(
-            id=uuid.uuid4().hex,
+            id=new_id(),
             sender=caller.id,
             content_hash=digest,
             idempotency_key=idempotency_key,

@@ -3,7 +3,6 @@ messages it implies, in the same transaction; institutions consult careers (form
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +26,7 @@ from carrefour.domain.periods import Period
 from carrefour.domain.routing import recipients
 from carrefour.services.consultations import require
 from carrefour.services.directory import current_niss
+from carrefour.services.ids import new_id
 from carrefour.services.messages import publish
 from carrefour.services.unit_of_work import UnitOfWork
 
@@ -36,10 +36,6 @@ ASSIMILATION_FLOW = "rgti-assimilation"
 CONSULT_FLOW = "rgti-career"
 INASTI_SECTOR, INASTI_TYPE = 15, 0
 NO_DATA = "MSG00100"
-
-
-def _new_id() -> str:
-    return uuid.uuid4().hex
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +173,7 @@ def declare_affiliation(
         parse_enterprise_number(command.enterprise_number) if command.enterprise_number else None
     )
     affiliation = Affiliation(
-        id=_new_id(),
+        id=new_id(),
         niss=niss,
         cas=cas,
         period=Period(command.begin, command.end),
@@ -319,7 +315,7 @@ def record_assimilation(
     niss = current_niss(uow, command.niss)
     before = uow.careers.load(niss)
     decision = AssimilationDecision(
-        id=_new_id(),
+        id=new_id(),
         niss=niss,
         code=command.code,
         period=Period(command.begin, command.end),
@@ -375,7 +371,7 @@ def consult_career(
     """The career of ``niss`` per segment, restricted to what the caller's deliberation grants:
     optionally the situation on ``at``, or the segments meeting ``since``..``until``."""
     niss = current_niss(uow, niss)
-    attestation_id = f"L302-{_new_id()}"
+    attestation_id = f"L302-{new_id()}"
     decision = require(
         uow,
         caller=caller,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -14,14 +13,11 @@ from carrefour.domain.errors import NissReplaced, NotFound
 from carrefour.domain.identifiers import parse_niss
 from carrefour.domain.periods import Period
 from carrefour.services.consultations import require
+from carrefour.services.ids import new_id
 from carrefour.services.unit_of_work import LineHistory, UnitOfWork
 
 FLOW = "directory"
 HUB_SECTOR = 25
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 def _ids() -> Iterator[str]:

@@ -12,7 +12,6 @@ The proof ends by itself when a definitive voucher for the period arrives
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Final
@@ -26,7 +25,8 @@ from carrefour.domain.periods import Period, Quarter
 from carrefour.domain.routing import addressed, recipients
 from carrefour.services.consultations import log_decision, require
 from carrefour.services.directory import current_niss
-from carrefour.services.messages import new_message_id, publish
+from carrefour.services.ids import new_id
+from carrefour.services.messages import publish
 from carrefour.services.tracking import FLOW as TRACKING_FLOW
 from carrefour.services.tracking import visible_flows
 from carrefour.services.unit_of_work import (
@@ -71,10 +71,6 @@ def proof_valid_until(issued_on: date) -> date:
     return Quarter.of(issued_on).next().last_day
 
 
-def _new_id() -> str:
-    return uuid.uuid4().hex
-
-
 def proof_status(proof: ProvisionalProof, today: date) -> str:
     """The proof's status as of ``today``: an active proof past its ``valid_until`` is
     ``expired`` (computed when read, never written)."""
@@ -112,7 +108,7 @@ def open_case(
     )
     now = uow.clock.now()
     case = InamiCase(
-        id=_new_id(),
+        id=new_id(),
         niss=niss,
         mutuality=caller.id,
         begin=begin,
@@ -374,7 +370,7 @@ def issue_provisional_proof(
 
     now = uow.clock.now()
     valid_until = proof_valid_until(today)
-    proof_id, document_id, message_id = _new_id(), _new_id(), new_message_id()
+    proof_id, document_id, message_id = new_id(), new_id(), new_id()
     pdf = renderer.provisional_proof(
         document_id=document_id,
         niss_formatted=format_niss(case.niss),

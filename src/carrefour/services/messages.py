@@ -7,7 +7,6 @@ caused them, or not at all.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -15,11 +14,8 @@ from typing import Any
 
 from carrefour.domain.messages import DeliveryStatus, Message, TrackingEntry
 from carrefour.domain.routing import Recipient
+from carrefour.services.ids import new_id
 from carrefour.services.unit_of_work import MailboxRow, UnitOfWork
-
-
-def new_message_id() -> str:
-    return uuid.uuid4().hex
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +40,7 @@ def publish_many(uow: UnitOfWork, outgoing: Sequence[Outgoing]) -> list[Message]
     now = uow.clock.now()
     messages = [
         Message(
-            id=o.message_id or new_message_id(),
+            id=o.message_id or new_id(),
             flow=o.flow,
             sender=o.sender,
             niss=o.niss,

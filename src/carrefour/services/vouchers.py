@@ -10,7 +10,6 @@ the provisional proofs of insurability issued for it.
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -34,7 +33,8 @@ from carrefour.domain.vouchers import (
     parse_voucher,
 )
 from carrefour.services.consultations import require
-from carrefour.services.messages import Outgoing, new_message_id, publish, publish_many
+from carrefour.services.ids import new_id
+from carrefour.services.messages import Outgoing, publish, publish_many
 from carrefour.services.unit_of_work import (
     Document,
     DocumentRenderer,
@@ -104,7 +104,7 @@ def _store_paper(
 ) -> VoucherOutcome:
     now = uow.clock.now()
     message = Message(
-        id=new_message_id(),
+        id=new_id(),
         flow=VOUCHER_FLOW,
         sender=sender.id,
         niss=voucher.niss,
@@ -130,7 +130,7 @@ def _store_paper(
             )
         ]
     )
-    document_id = uuid.uuid4().hex
+    document_id = new_id()
     kind_fr, kind_nl = KIND_LABELS[voucher.kind]
     pdf = renderer.paper_voucher(
         document_id=document_id,

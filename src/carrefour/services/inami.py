@@ -26,6 +26,7 @@ from carrefour.domain.routing import addressed, recipients
 from carrefour.services.consultations import log_decision, require
 from carrefour.services.directory import current_niss
 from carrefour.services.ids import new_id
+from carrefour.services.mailboxes import parse_cursor
 from carrefour.services.messages import publish
 from carrefour.services.tracking import FLOW as TRACKING_FLOW
 from carrefour.services.tracking import visible_flows
@@ -444,14 +445,6 @@ class A911Page:
     next_cursor: str | None
 
 
-def _position(text: str | None) -> int | None:
-    if text is None or text == "":
-        return None
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
-        raise InvalidInput(f"cursor {text!r} is not one this hub gave out", cursor=text)
-    return int(text)
-
-
 def a911_records(
     uow: UnitOfWork, *, caller: Institution, after: str | None = None, limit: int = 100
 ) -> A911Page:
@@ -460,7 +453,7 @@ def a911_records(
     institutions a deliberation lets receive ``paper-voucher`` (INAMI and its cell) may read them.
     Reading them here does not change their delivery state (``GET /v1/mailbox`` does)."""
     require(uow, caller=caller, action=Action.RECEIVE, flow=A911_FLOW, niss=None)
-    position = _position(after)
+    position = parse_cursor(after)
     items: list[dict[str, Any]] = []
     while len(items) < limit:
         page = uow.mailbox.page(caller.id, after=position, limit=max(limit, 100))

@@ -79,7 +79,9 @@ class MailboxPage:
     next_cursor: str | None
 
 
-def _cursor(text: str | None) -> int | None:
+def parse_cursor(text: str | None) -> int | None:
+    """The mailbox position a cursor names (``None``: from the start); ``InvalidInput`` for a
+    cursor this hub did not give out."""
     if text is None or text == "":
         return None
     if not _CURSOR.fullmatch(text):
@@ -91,7 +93,7 @@ def pull(uow: UnitOfWork, *, caller: Institution, after: str | None, limit: int)
     """The caller's messages after ``after``, oldest first; pulled ones count as delivered.
 
     ``next_cursor`` is the cursor to pass next time (the same one when nothing new came)."""
-    start = _cursor(after)
+    start = parse_cursor(after)
     page = uow.mailbox.page(caller.id, after=start, limit=limit)
     now = uow.clock.now()
     uow.mailbox.mark_delivered(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from carrefour.domain.catalogue import Action, Institution
@@ -173,6 +173,39 @@ def _already_acknowledged(row: MailboxRow) -> Conflict:
     )
 
 
+def _answered(
+    row: MailboxRow, *, status: str, result: str | None, reason: str | None, at: datetime
+) -> MailboxRow:
+    """The caller's row once answered with ``result``, or, with ``None``, reopened (its
+    acknowledgement cleared); a row answered before it was pulled counts as delivered then."""
+    return replace(
+        row,
+        status=status,
+        acknowledged_at=at if result is not None else None,
+        ack_result=result,
+        ack_reason=reason,
+        delivered_at=row.delivered_at or at,
+    )
+
+
+def _send_answer(
+    uow: UnitOfWork, *, caller: Institution, row: MailboxRow, payload: dict[str, Any]
+) -> Message:
+    """An ``answer`` message from the caller back to the emitter of ``row``'s message, tracked;
+    the caller commits."""
+    require(uow, caller=caller, action=Action.SEND, flow=ANSWER_FLOW, niss=row.niss)
+    day = uow.clock.today()
+    return publish(
+        uow,
+        flow=ANSWER_FLOW,
+        sender=caller.id,
+        niss=row.niss,
+        payload=payload,
+        recipients=[addressed(ANSWER_FLOW, row.sender, day, catalogue=uow.catalogue)],
+        in_reply_to=row.message_id,
+    )
+
+
 def acknowledge(
     uow: UnitOfWork,
     *,
@@ -218,28 +251,15 @@ def _answer(
         if row.ack_result == result.value and (row.ack_reason or None) == (reason or None):
             return AckOutcome(message_id, row.status, None, repeated=True)
         raise _already_acknowledged(row)
-    now = uow.clock.now()
-    require(uow, caller=caller, action=Action.SEND, flow=ANSWER_FLOW, niss=row.niss)
-    recipient = addressed(ANSWER_FLOW, row.sender, now.date(), catalogue=uow.catalogue)
     status = ACK_STATUS[result]
-    uow.mailbox.update(
-        replace(
-            row,
-            status=status.value,
-            acknowledged_at=now,
-            ack_result=result.value,
-            ack_reason=reason,
-            delivered_at=row.delivered_at or now,
-        )
-    )
-    answer = publish(
+    answer = _send_answer(
         uow,
-        flow=ANSWER_FLOW,
-        sender=caller.id,
-        niss=row.niss,
+        caller=caller,
+        row=row,
         payload={"message_id": message_id, "result": result.value, "reason": reason},
-        recipients=[recipient],
-        in_reply_to=message_id,
+    )
+    uow.mailbox.update(
+        _answered(row, status=status.value, result=result.value, reason=reason, at=uow.clock.now())
     )
     uow.commit()
     return AckOutcome(message_id, status.value, answer.id, repeated=False)
@@ -307,13 +327,8 @@ def _correct(
         uow.replacements.record(old, new, caller.id, now)
     status = ACK_STATUS[AckResult.CORRECTION]
     uow.mailbox.update(
-        replace(
-            row,
-            status=status.value,
-            acknowledged_at=now,
-            ack_result=AckResult.CORRECTION.value,
-            ack_reason=reason,
-            delivered_at=row.delivered_at or now,
+        _answered(
+            row, status=status.value, result=AckResult.CORRECTION.value, reason=reason, at=now
         )
     )
     notice, notified = _notify_correction(uow, caller=caller, row=row, new=new, day=now.date())
@@ -468,32 +483,25 @@ def _reopen(uow: UnitOfWork, *, caller: Institution, row: MailboxRow, reason: st
             message_id=message_id,
             acknowledged=row.ack_result,
         )
-    now = uow.clock.now()
-    require(uow, caller=caller, action=Action.SEND, flow=ANSWER_FLOW, niss=row.niss)
-    recipient = addressed(ANSWER_FLOW, row.sender, now.date(), catalogue=uow.catalogue)
-    uow.mailbox.update(
-        replace(
-            row,
-            status=DeliveryStatus.DELIVERED.value,
-            acknowledged_at=None,
-            ack_result=None,
-            ack_reason=None,
-            delivered_at=row.delivered_at or now,
-        )
-    )
-    answer = publish(
+    answer = _send_answer(
         uow,
-        flow=ANSWER_FLOW,
-        sender=caller.id,
-        niss=row.niss,
+        caller=caller,
+        row=row,
         payload={
             "message_id": message_id,
             "result": AckResult.WRONGLY_HANDLED.value,
             "previous": row.ack_result,
             "reason": reason,
         },
-        recipients=[recipient],
-        in_reply_to=message_id,
+    )
+    uow.mailbox.update(
+        _answered(
+            row,
+            status=DeliveryStatus.DELIVERED.value,
+            result=None,
+            reason=None,
+            at=uow.clock.now(),
+        )
     )
     uow.commit()
     return AckOutcome(message_id, DeliveryStatus.DELIVERED.value, answer.id, repeated=False)

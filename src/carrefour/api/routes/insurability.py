@@ -29,6 +29,8 @@ class InsurabilityFeed(BaseModel):
 
 
 class InsurabilityRecordRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     niss: str
     quarter: str
     cas: str
@@ -60,15 +62,7 @@ async def feed(body: InsurabilityFeed, uow: UowDep, caller: CallerDep) -> Insura
         contributions=body.contributions,
         closed=body.closed,
     )
-    return InsurabilityRecordRead(
-        niss=record.niss,
-        quarter=record.quarter,
-        cas=record.cas,
-        contributor_category=record.contributor_category,
-        contributions=record.contributions,
-        closed=record.closed,
-        updated_at=record.updated_at,
-    )
+    return InsurabilityRecordRead.model_validate(record)
 
 
 @router.get("/{niss}", response_model=InsurabilityRead)

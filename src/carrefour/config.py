@@ -34,6 +34,10 @@ class Settings(BaseSettings):
         default=Path("./carrefour-signing.key"),
         description="Ed25519 key that signs tracking checkpoints (created on first checkpoint)",
     )
+    # The operator console.
+    console_session_hours: float = Field(
+        default=8.0, gt=0, description="a console session expires this long after sign-in"
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -12,9 +12,9 @@ from carrefour.bootstrap import Hub
 from carrefour.services.unit_of_work import MailboxRow
 from carrefour.web.console import COOKIE
 from tests.support import make_niss
+from tests.web.console_support import SAME_ORIGIN, csrf_of, post_login
 
 Credential = Callable[[str], dict[str, str]]
-SAME_ORIGIN = {"Origin": "http://testserver"}
 HTMX = {**SAME_ORIGIN, "HX-Request": "true"}
 
 
@@ -23,13 +23,8 @@ def token_of(headers: dict[str, str]) -> str:
 
 
 def sign_in(client: TestClient, credential: Credential, institution: str = "bcss") -> int:
-    response = client.post(
-        "/console/login",
-        data={"credential": token_of(credential(institution))},
-        headers=SAME_ORIGIN,
-        follow_redirects=False,
-    )
-    return response.status_code
+    client.headers["Accept-Language"] = "en"
+    return post_login(client, credential=token_of(credential(institution)))
 
 
 @pytest.fixture
@@ -70,7 +65,7 @@ def test_without_a_cookie_the_console_sends_to_the_sign_in_page(client: TestClie
     response = client.get("/console/", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"].endswith("/console/login")
-    assert "Credential" in client.get("/console/login").text
+    assert "Credential" in client.get("/console/login", params={"lang": "en"}).text
 
 
 def test_only_a_credential_of_the_hub_opens_the_console(
@@ -78,28 +73,33 @@ def test_only_a_credential_of_the_hub_opens_the_console(
 ) -> None:
     assert sign_in(client, credential, "mut-100") == 403
     assert COOKIE not in client.cookies
-    client.cookies.set(COOKIE, token_of(credential("mut-100")), path="/console")
-    refused = client.get("/console/")
-    assert refused.status_code == 403
-    assert "not the hub" in refused.text
+    client.cookies.set(COOKIE, token_of(credential("bcss")), path="/console")
+    refused = client.get("/console/", follow_redirects=False)
+    assert refused.status_code == 401  # a credential is not a session
     client.cookies.clear()
     assert sign_in(client, credential, "bcss") == 303
 
 
 def test_an_unknown_credential_is_refused_on_the_sign_in_page(client: TestClient) -> None:
-    response = client.post(
-        "/console/login", data={"credential": "cf_0000_nope"}, headers=SAME_ORIGIN
+    client.headers["Accept-Language"] = "en"
+    assert post_login(client, credential="cf_0000_nope") == 401
+    assert (
+        "Wrong user name or password"
+        in client.post(
+            "/console/login",
+            data={"credential": "cf_0000_nope", "csrf": csrf_of(client.get("/console/login").text)},
+            headers=SAME_ORIGIN,
+        ).text
     )
-    assert response.status_code == 401
-    assert "not known" in response.text
 
 
 def test_the_cookie_is_http_only_and_same_site_strict(
     client: TestClient, credential: Credential
 ) -> None:
+    token = token_of(credential("bcss"))
     response = client.post(
         "/console/login",
-        data={"credential": token_of(credential("bcss"))},
+        data={"credential": token, "csrf": csrf_of(client.get("/console/login").text)},
         headers=SAME_ORIGIN,
         follow_redirects=False,
     )
@@ -107,6 +107,7 @@ def test_the_cookie_is_http_only_and_same_site_strict(
     assert "httponly" in cookie
     assert "samesite=strict" in cookie
     assert "path=/console" in cookie
+    assert token.lower() not in cookie  # the cookie holds a session id, not the credential
 
 
 def test_the_dashboard_counts_deliveries_per_status(
@@ -238,6 +239,13 @@ def test_a_post_from_another_site_is_refused(
     for headers in ({}, {"Origin": "https://evil.example"}, {"Origin": "null"}):
         response = operator.post(f"/console/messages/{message_id}/rerun", headers=headers)
         assert response.status_code == 403, headers
+    token = operator.headers.pop("X-CSRF-Token")
+    missing = operator.post(f"/console/messages/{message_id}/rerun", headers=SAME_ORIGIN)
+    assert missing.status_code == 403
+    assert "no valid token" in missing.text
+    forged = operator.post("/console/verify", data={"csrf": "forged"}, headers=SAME_ORIGIN)
+    assert forged.status_code == 403
+    operator.headers["X-CSRF-Token"] = token
     referer = operator.post("/console/verify", headers={"Referer": "http://testserver/console/"})
     assert referer.status_code == 200
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from carrefour.cli import batches, careers, db, directory, institutions, messaging
+from carrefour.cli import batches, careers, db, directory, institutions, messaging, users
 from carrefour.cli.common import DatabaseOption, console, open_hub, reports_errors
 from carrefour.config import load_settings
 
@@ -21,6 +21,7 @@ app.add_typer(institutions.app, name="institutions")
 app.add_typer(directory.app, name="directory")
 app.add_typer(careers.app, name="rgti")
 app.add_typer(batches.app, name="batch")
+app.add_typer(users.app, name="users")
 app.command("mailbox")(messaging.mailbox)
 app.command("tracking")(messaging.tracking)
 app.command("verify")(messaging.verify)

@@ -1,0 +1,24 @@
+"""``carrefour users``: add, list, passwd and disable console users."""
+
+from __future__ import annotations
+
+from tests.cli.conftest import Cli
+
+PASSWORD = "correct horse battery"
+
+
+def test_the_users_command_adds_lists_changes_and_disables(cli: Cli) -> None:
+    out = cli("users", "add", "marc", "--role", "agent", "--institution", "mut-100",
+              "--password", PASSWORD)  # fmt: skip
+    assert "marc added: agent of mut-100" in out
+    cli("users", "add", "ines", "--role", "inami-cell", "--password", PASSWORD)
+    assert "unknown role 'boss'" in cli(
+        "users", "add", "x", "--role", "boss", "--password", PASSWORD, code=1
+    )
+    listing = cli("users", "list")
+    assert "marc  agent  mut-100  fr  active" in listing
+    assert "ines  inami-cell  inami-sca" in listing
+    assert "0 open session(s) closed" in cli("users", "passwd", "marc", "--password", "x" * 12)
+    cli("users", "disable", "marc")
+    assert "marc  agent  mut-100  fr  disabled" in cli("users", "list")
+    assert "no console user 'nobody'" in cli("users", "disable", "nobody", code=1)

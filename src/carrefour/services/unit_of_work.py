@@ -14,6 +14,7 @@ from typing import Any, Protocol, Self
 from carrefour.domain.careers import Career
 from carrefour.domain.catalogue import Catalogue, Institution
 from carrefour.domain.directory import IntegrationLine
+from carrefour.domain.evidence import MailboxState, SignedCheckpoint, StatusEntry
 from carrefour.domain.messages import Message, TrackingEntry
 
 
@@ -409,6 +410,58 @@ class InamiRepository(Protocol):
     def active_proofs(self, niss: str, *, covering: date) -> list[ProvisionalProof]: ...
 
 
+# --- evidence: the status chain, chained checkpoints and their file -------------------------
+
+
+class StatusLog(Protocol):
+    """The status chain (every change of a mailbox row) and the chained checkpoints."""
+
+    def append(self, entries: Sequence[StatusEntry]) -> list[StatusEntry]:
+        """Chain ``entries`` after each holder's head (locked until commit) and store them."""
+        ...
+
+    def select(self, *, holder: str | None = None, niss: str | None = None) -> list[StatusEntry]:
+        """Oldest first."""
+        ...
+
+    def heads(self) -> dict[str, tuple[int, str]]: ...
+
+    def mailbox_states(self) -> list[MailboxState]:
+        """Every mailbox row's state, in mailbox order."""
+        ...
+
+    def mailbox_state(self, position: int) -> MailboxState | None: ...
+
+    def failed(self, recipient: str, *, message_id: str | None) -> list[MailboxState]:
+        """``recipient``'s dead letters (one message's, when given), locked until commit."""
+        ...
+
+    def add_checkpoint(self, checkpoint: SignedCheckpoint) -> int:
+        """Store ``checkpoint``; returns its number (the position it got)."""
+        ...
+
+    def checkpoints(self, *, lock: bool = False) -> list[SignedCheckpoint]:
+        """Oldest first; ``lock``: no other checkpoint is added until commit."""
+        ...
+
+    def clear_payloads(self, before: datetime) -> int:
+        """Empty the payload of every message created before ``before``; how many."""
+        ...
+
+
+class CheckpointJournal(Protocol):
+    """The checkpoints, appended to a file outside the database."""
+
+    @property
+    def location(self) -> str: ...
+
+    def append(self, checkpoint: SignedCheckpoint) -> None: ...
+
+    def read(self) -> list[SignedCheckpoint]:
+        """Every checkpoint of the file, in order; ``ValueError`` naming an unreadable line."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Nothing is kept unless ``commit`` is called before the block ends."""
 
@@ -456,6 +509,9 @@ class UnitOfWork(Protocol):
 
     @property
     def inami(self) -> InamiRepository: ...
+
+    @property
+    def evidence(self) -> StatusLog: ...
 
     def __enter__(self) -> Self: ...
 

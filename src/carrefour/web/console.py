@@ -232,7 +232,7 @@ def dashboard(request: Request, hub: HubDep, operator: Operator) -> HTMLResponse
 @router.post("/verify", dependencies=[SameOrigin])
 def verify(request: Request, hub: HubDep, operator: Operator) -> HTMLResponse:
     with hub.uow() as uow:
-        report = tracking_service.verify(uow, signer=hub.signer)
+        report = tracking_service.verify(uow, signer=hub.signer, journal=hub.journal)
         board = None if _htmx(request) else operations.dashboard(uow)
     if board is None:
         return _page(request, "_verify.html", report=report)

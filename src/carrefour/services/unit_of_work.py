@@ -33,6 +33,7 @@ class CredentialRecord:
     secret_hash: str
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from carrefour.adapters.checkpoint_file import CheckpointFile
 from carrefour.adapters.db.engine import make_engine
 from carrefour.adapters.db.migrate import schema_revision, upgrade_schema
 from carrefour.adapters.db.unit_of_work import SqlUnitOfWork
@@ -18,7 +19,7 @@ from carrefour.config import Settings, load_settings
 from carrefour.domain.catalogue import Catalogue
 from carrefour.domain.errors import SchemaNotReady
 from carrefour.services.batches import BatchParser
-from carrefour.services.unit_of_work import Clock, DocumentRenderer, Signer
+from carrefour.services.unit_of_work import CheckpointJournal, Clock, DocumentRenderer, Signer
 
 
 class SystemClock:
@@ -41,10 +42,12 @@ class Hub:
     renderer: DocumentRenderer = field(default_factory=PdfRenderer)
     batch_parser: BatchParser = field(default_factory=FormatsBatchParser)
     signer: Signer = field(init=False)
+    journal: CheckpointJournal = field(init=False)
     catalogue: Catalogue = field(init=False)
 
     def __post_init__(self) -> None:
         self.signer = Ed25519FileSigner(self.settings.signing_key)
+        self.journal = CheckpointFile(self.settings.checkpoint_directory)
         self.reload_catalogue()
 
     def uow(self) -> SqlUnitOfWork:

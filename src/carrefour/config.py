@@ -34,10 +34,28 @@ class Settings(BaseSettings):
         default=Path("./carrefour-signing.key"),
         description="Ed25519 key that signs tracking checkpoints (created on first checkpoint)",
     )
+<<<<<<< HEAD
     # The operator console.
     console_session_hours: float = Field(
         default=8.0, gt=0, description="a console session expires this long after sign-in"
     )
+=======
+    # --- evidence, credentials, transport, operations ---
+    checkpoint_dir: Path | None = Field(
+        default=None,
+        description="where the checkpoint file is appended (default: beside the signing key)",
+    )
+    credential_days: int | None = Field(
+        default=None, ge=1, description="days a new credential is valid (none: until revoked)"
+    )
+    worker_stale_seconds: float = Field(
+        default=60.0, gt=0, description="/readyz fails when no worker reported for this long"
+    )
+
+    @property
+    def checkpoint_directory(self) -> Path:
+        return self.checkpoint_dir or self.signing_key.parent / "carrefour-checkpoints"
+>>>>>>> i11evidence
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -50,4 +68,6 @@ def export_settings(settings: Settings) -> None:
     """Put ``settings`` in the environment, for the processes this one starts (the server's
     worker processes build their own settings from it)."""
     for name, value in settings.model_dump().items():
+        if value is None:
+            continue
         os.environ[f"CARREFOUR_{name.upper()}"] = str(value)

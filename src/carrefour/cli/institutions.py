@@ -38,10 +38,18 @@ def list_(
 
 @app.command()
 @reports_errors
-def credential(institution: str, database_url: DatabaseOption = None) -> None:
+def credential(
+    institution: str,
+    days: Annotated[
+        int | None, typer.Option(min=1, help="valid this many days (default: until revoked)")
+    ] = None,
+    database_url: DatabaseOption = None,
+) -> None:
     """Issue a new bearer credential for INSTITUTION and print it (shown once, stored hashed)."""
     with open_hub(database_url) as hub, hub.uow() as uow:
-        token = service.issue_credential(uow, institution=institution)
+        token = service.issue_credential(
+            uow, institution=institution, days=days or hub.settings.credential_days
+        )
     console.print(token, highlight=False, soft_wrap=True)
 
 

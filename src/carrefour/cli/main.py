@@ -96,7 +96,7 @@ def demo(
             table.add_row(inst.id, f"{inst.sector}/{inst.institution_type}", token)
         console.print(table)
         with hub.uow() as uow:
-            signed = checkpoint(uow, signer=hub.signer)
+            signed = checkpoint(uow, signer=hub.signer, journal=hub.journal)
         console.print(
             f"tracking file: checkpoint {signed.position} signed "
             f"({len(signed.heads)} chains, key {settings.signing_key})"

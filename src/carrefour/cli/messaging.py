@@ -96,7 +96,7 @@ def tracking(
 def verify(database_url: DatabaseOption = None) -> None:
     """Recompute every emitter's tracking chain; name the first broken entry (exit 1)."""
     with open_hub(database_url) as hub, hub.uow() as uow:
-        report = tracking_service.verify(uow, signer=hub.signer)
+        report = tracking_service.verify(uow, signer=hub.signer, journal=hub.journal)
         checkpoints = len(uow.tracking.checkpoints())
         unsigned = checkpoints and not hub.signer.available
     if report.broken is not None:
@@ -124,7 +124,7 @@ def checkpoint(database_url: DatabaseOption = None) -> None:
     """Sign the head of every tracking chain with the hub's key (run it regularly, e.g. hourly):
     a chain rewritten after a checkpoint no longer verifies."""
     with open_hub(database_url) as hub, hub.uow() as uow:
-        signed = tracking_service.checkpoint(uow, signer=hub.signer)
+        signed = tracking_service.checkpoint(uow, signer=hub.signer, journal=hub.journal)
         key = hub.settings.signing_key
     console.print(
         f"checkpoint {signed.position}: {len(signed.heads)} chain heads signed "

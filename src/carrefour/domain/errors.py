@@ -112,6 +112,18 @@ class Unauthenticated(CarrefourError):
     title = "Missing, invalid or revoked credential"
 
 
+class CredentialExpired(Unauthenticated):
+    code = "credential-expired"
+    title = "The credential expired"
+
+
+class UnknownCertificate(Unauthenticated):
+    """A client certificate the hub does not map to an institution (mutual TLS)."""
+
+    code = "unknown-certificate"
+    title = "The client certificate is not registered for any institution"
+
+
 class NotAuthorised(CarrefourError):
     """Refused by the deliberations. ``reason_code`` is one of the ``deliberations.ReasonCode``
     values (``not-authorised``, ``not-integrated``, ``phase-too-low``)."""

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from carrefour.domain.messages import DeliveryStatus, retry_delay
+from carrefour.services import evidence
 from carrefour.services.mailboxes import envelope
 from carrefour.services.unit_of_work import MailboxRow, UnitOfWork
 
@@ -77,6 +78,7 @@ def deliver_due(
     ]
 
     delivered = retried = dead = 0
+    changed: dict[int, str] = {}
     with uow_factory() as uow:
         now = uow.clock.now()
         for row, result in outcomes:
@@ -101,6 +103,9 @@ def deliver_due(
                 last_error=None if result.ok else result.error,
                 at=now,
             )
+            if status is not DeliveryStatus.QUEUED:
+                changed[row.position or 0] = status.value
+        evidence.record_pushed(uow, changed)
         uow.commit()
     return DeliveryRound(delivered, retried, dead)
 
@@ -111,6 +116,6 @@ def requeue_dead_letters(
     """Put ``institution``'s dead letters (or one of them) back in the push queue, tries reset:
     what an operator does once the endpoint is repaired. Returns how many."""
     known = uow.catalogue.institution(institution)
-    count = uow.mailbox.requeue_failed(known.id, message_id=message_id, at=uow.clock.now())
+    count = evidence.requeue(uow, recipient=known.id, message_id=message_id)
     uow.commit()
     return count

@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 
 from carrefour.domain.catalogue import Institution
-from carrefour.domain.errors import InvalidInput, Unauthenticated
+from carrefour.domain.errors import CredentialExpired, InvalidInput, Unauthenticated
 from carrefour.services.unit_of_work import CredentialRecord, UnitOfWork
 
 TOKEN_PREFIX = "cf"  # noqa: S105 - the public prefix of every credential, not a secret
@@ -22,9 +23,13 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def issue_credential(uow: UnitOfWork, *, institution: str) -> str:
-    """A new bearer credential for ``institution``; only its hash is stored."""
+def issue_credential(uow: UnitOfWork, *, institution: str, days: int | None = None) -> str:
+    """A new bearer credential for ``institution``; only its hash is stored. With ``days``, it
+    expires that many days from now (401 afterwards); without, it is valid until revoked."""
     known = uow.catalogue.institution(institution)
+    if days is not None and days < 1:
+        raise InvalidInput(f"a credential is valid for at least 1 day, not {days}", field="days")
+    now = uow.clock.now()
     credential_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
     uow.credentials.add(
@@ -32,8 +37,9 @@ def issue_credential(uow: UnitOfWork, *, institution: str) -> str:
             id=credential_id,
             institution_id=known.id,
             secret_hash=_hash(secret),
-            created_at=uow.clock.now(),
+            created_at=now,
             revoked_at=None,
+            expires_at=None if days is None else now + timedelta(days=days),
         )
     )
     uow.commit()
@@ -62,6 +68,11 @@ def authenticate(uow: UnitOfWork, token: str | None) -> Institution:
     if record.revoked_at is not None:
         raise Unauthenticated(
             f"the credential was revoked on {record.revoked_at.isoformat(timespec='seconds')}"
+        )
+    if record.expires_at is not None and uow.clock.now() >= record.expires_at:
+        raise CredentialExpired(
+            f"the credential expired on {record.expires_at.isoformat(timespec='seconds')}; "
+            "ask the hub for a new one"
         )
     return uow.catalogue.institution(record.institution_id)
 

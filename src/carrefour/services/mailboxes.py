@@ -36,6 +36,7 @@ from carrefour.domain.messages import (
 )
 from carrefour.domain.routing import Recipient, addressed, recipients
 from carrefour.domain.vouchers import Voucher, parse_voucher
+from carrefour.services import evidence
 from carrefour.services.consultations import log_decision, require
 from carrefour.services.messages import publish
 from carrefour.services.unit_of_work import MailboxRow, UnitOfWork
@@ -96,9 +97,10 @@ def pull(uow: UnitOfWork, *, caller: Institution, after: str | None, limit: int)
     start = parse_cursor(after)
     page = uow.mailbox.page(caller.id, after=start, limit=limit)
     now = uow.clock.now()
-    uow.mailbox.mark_delivered(
-        [row.position for row, _ in page if row.position is not None and row.status == "queued"],
-        now,
+    pulled = [row for row, _ in page if row.position is not None and row.status == "queued"]
+    uow.mailbox.mark_delivered([row.position or 0 for row in pulled], now)
+    evidence.record(
+        uow, [replace(r, status=DeliveryStatus.DELIVERED.value) for r in pulled], event="delivered"
     )
     uow.commit()
     items = []
@@ -171,6 +173,12 @@ def _already_acknowledged(row: MailboxRow) -> Conflict:
         message_id=row.message_id,
         acknowledged=row.ack_result,
     )
+
+
+def _store(uow: UnitOfWork, row: MailboxRow) -> None:
+    """Save the caller's answered (or reopened) row, its change in the status chain."""
+    uow.mailbox.update(row)
+    evidence.record(uow, [row], event=row.ack_result or "reopened")
 
 
 def _answered(
@@ -258,8 +266,9 @@ def _answer(
         row=row,
         payload={"message_id": message_id, "result": result.value, "reason": reason},
     )
-    uow.mailbox.update(
-        _answered(row, status=status.value, result=result.value, reason=reason, at=uow.clock.now())
+    _store(
+        uow,
+        _answered(row, status=status.value, result=result.value, reason=reason, at=uow.clock.now()),
     )
     uow.commit()
     return AckOutcome(message_id, status.value, answer.id, repeated=False)
@@ -326,10 +335,11 @@ def _correct(
     if known is None:
         uow.replacements.record(old, new, caller.id, now)
     status = ACK_STATUS[AckResult.CORRECTION]
-    uow.mailbox.update(
+    _store(
+        uow,
         _answered(
             row, status=status.value, result=AckResult.CORRECTION.value, reason=reason, at=now
-        )
+        ),
     )
     notice, notified = _notify_correction(uow, caller=caller, row=row, new=new, day=now.date())
     rerouted = _reroute(uow, old=old, new=new, answered=message_id)
@@ -494,14 +504,15 @@ def _reopen(uow: UnitOfWork, *, caller: Institution, row: MailboxRow, reason: st
             "reason": reason,
         },
     )
-    uow.mailbox.update(
+    _store(
+        uow,
         _answered(
             row,
             status=DeliveryStatus.DELIVERED.value,
             result=None,
             reason=None,
             at=uow.clock.now(),
-        )
+        ),
     )
     uow.commit()
     return AckOutcome(message_id, DeliveryStatus.DELIVERED.value, answer.id, repeated=False)

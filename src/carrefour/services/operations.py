@@ -27,6 +27,7 @@ from carrefour.domain.catalogue import Institution
 from carrefour.domain.errors import InvalidInput, NotAuthorised, NotFound
 from carrefour.domain.identifiers import parse_niss
 from carrefour.domain.messages import DeliveryStatus, Message, TrackingEntry
+from carrefour.services import evidence
 from carrefour.services.directory import HUB_SECTOR
 from carrefour.services.institutions import authenticate
 from carrefour.services.unit_of_work import ConsultationEntry, MailboxRow, UnitOfWork
@@ -276,8 +277,7 @@ def rerun(uow: UnitOfWork, *, message_id: str, by: str, recipient: str | None = 
             and (recipient is None or row.recipient == recipient)
         }
     )
-    now = uow.clock.now()
-    count = sum(uow.mailbox.requeue_failed(name, message_id=message.id, at=now) for name in failed)
+    count = sum(evidence.requeue(uow, recipient=name, message_id=message.id) for name in failed)
     if count:
         _log(
             uow,

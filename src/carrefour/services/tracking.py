@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from carrefour.domain.catalogue import ALL_FIELDS, Action, Catalogue, Institution
 from carrefour.domain.messages import (
     ChainBreak,
     TrackingEntry,
-    check_heads,
-    checkpoint_document,
     verify_chain,
 )
+from carrefour.services import evidence
 from carrefour.services.consultations import require
 from carrefour.services.directory import current_niss
-from carrefour.services.unit_of_work import Checkpoint, Signer, UnitOfWork
+from carrefour.services.unit_of_work import Checkpoint, CheckpointJournal, Signer, UnitOfWork
 
 FLOW = "tracking"
 
@@ -81,41 +80,18 @@ class VerifyReport:
     broken: ChainBreak | None
 
 
-def checkpoint(uow: UnitOfWork, *, signer: Signer) -> Checkpoint:
-    """Sign every chain's current head with the hub's key, and keep the signed checkpoint."""
-    heads = uow.tracking.heads()
-    at = uow.clock.now()
-    signature, public_key = signer.sign(checkpoint_document(heads, at))
-    signed = Checkpoint(at=at, heads=heads, signature=signature, public_key=public_key)
-    position = uow.tracking.add_checkpoint(signed)
-    uow.commit()
-    return replace(signed, position=position)
+def checkpoint(
+    uow: UnitOfWork, *, signer: Signer, journal: CheckpointJournal | None = None
+) -> Checkpoint:
+    """Sign every chain's current head with the hub's key, and keep the signed checkpoint (in
+    the database and in ``journal``, the file outside it): see ``services.evidence``."""
+    signed = evidence.checkpoint(uow, signer=signer, journal=journal)
+    return Checkpoint(signed.at, signed.heads, signed.signature, signed.public_key, signed.number)
 
 
-def _check_checkpoints(
-    uow: UnitOfWork, signer: Signer | None, chains: dict[str, dict[int, TrackingEntry]]
-) -> ChainBreak | None:
-    for signed in uow.tracking.checkpoints():
-        number = signed.position or 0
-        if signer is not None and signer.available:
-            document = checkpoint_document(signed.heads, signed.at)
-            if signed.public_key != signer.public_key() or not signer.verify(
-                document, signed.signature
-            ):
-                return ChainBreak(
-                    "",
-                    None,
-                    "",
-                    f"checkpoint {number} of {signed.at:%Y-%m-%d %H:%M} is not signed by the "
-                    "hub's key: it was forged or altered",
-                )
-        broken = check_heads(signed.heads, chains, number)
-        if broken is not None:
-            return broken
-    return None
-
-
-def verify(uow: UnitOfWork, *, signer: Signer | None = None) -> VerifyReport:
+def verify(
+    uow: UnitOfWork, *, signer: Signer | None = None, journal: CheckpointJournal | None = None
+) -> VerifyReport:
     """Recompute every emitter's hash chain, then check every signed checkpoint (its signature
     with ``signer``'s key, when given, and that the chains still hold its heads); name the
     first broken entry, if any."""
@@ -144,4 +120,5 @@ def verify(uow: UnitOfWork, *, signer: Signer | None = None) -> VerifyReport:
                     "entries at the end were deleted",
                 ),
             )
-    return VerifyReport(len(emitters), count, _check_checkpoints(uow, signer, chains))
+    broken = evidence.check(uow, signer=signer, journal=journal, chains=chains)
+    return VerifyReport(len(emitters), count, broken)

@@ -15,6 +15,7 @@ from carrefour.domain.careers import Career
 from carrefour.domain.catalogue import Catalogue, Institution
 from carrefour.domain.console import ConsoleSession, ConsoleUser
 from carrefour.domain.directory import IntegrationLine
+from carrefour.domain.evidence import MailboxState, SignedCheckpoint, StatusEntry
 from carrefour.domain.messages import Message, TrackingEntry
 
 
@@ -33,6 +34,7 @@ class CredentialRecord:
     secret_hash: str
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,6 +412,7 @@ class InamiRepository(Protocol):
     def active_proofs(self, niss: str, *, covering: date) -> list[ProvisionalProof]: ...
 
 
+<<<<<<< HEAD
 class ConsoleRepository(Protocol):
     """The console's users and sessions, and the recipients whose push delivery is paused."""
 
@@ -426,6 +429,58 @@ class ConsoleRepository(Protocol):
     def resume(self, institution: str) -> bool: ...
     def paused_at(self, institution: str) -> datetime | None: ...
     def paused(self) -> dict[str, datetime]: ...
+=======
+# --- evidence: the status chain, chained checkpoints and their file -------------------------
+
+
+class StatusLog(Protocol):
+    """The status chain (every change of a mailbox row) and the chained checkpoints."""
+
+    def append(self, entries: Sequence[StatusEntry]) -> list[StatusEntry]:
+        """Chain ``entries`` after each holder's head (locked until commit) and store them."""
+        ...
+
+    def select(self, *, holder: str | None = None, niss: str | None = None) -> list[StatusEntry]:
+        """Oldest first."""
+        ...
+
+    def heads(self) -> dict[str, tuple[int, str]]: ...
+
+    def mailbox_states(self) -> list[MailboxState]:
+        """Every mailbox row's state, in mailbox order."""
+        ...
+
+    def mailbox_state(self, position: int) -> MailboxState | None: ...
+
+    def failed(self, recipient: str, *, message_id: str | None) -> list[MailboxState]:
+        """``recipient``'s dead letters (one message's, when given), locked until commit."""
+        ...
+
+    def add_checkpoint(self, checkpoint: SignedCheckpoint) -> int:
+        """Store ``checkpoint``; returns its number (the position it got)."""
+        ...
+
+    def checkpoints(self, *, lock: bool = False) -> list[SignedCheckpoint]:
+        """Oldest first; ``lock``: no other checkpoint is added until commit."""
+        ...
+
+    def clear_payloads(self, before: datetime) -> int:
+        """Empty the payload of every message created before ``before``; how many."""
+        ...
+
+
+class CheckpointJournal(Protocol):
+    """The checkpoints, appended to a file outside the database."""
+
+    @property
+    def location(self) -> str: ...
+
+    def append(self, checkpoint: SignedCheckpoint) -> None: ...
+
+    def read(self) -> list[SignedCheckpoint]:
+        """Every checkpoint of the file, in order; ``ValueError`` naming an unreadable line."""
+        ...
+>>>>>>> i11evidence
 
 
 class UnitOfWork(Protocol):
@@ -477,7 +532,11 @@ class UnitOfWork(Protocol):
     def inami(self) -> InamiRepository: ...
 
     @property
+<<<<<<< HEAD
     def console(self) -> ConsoleRepository: ...
+=======
+    def evidence(self) -> StatusLog: ...
+>>>>>>> i11evidence
 
     def __enter__(self) -> Self: ...
 

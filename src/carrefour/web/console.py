@@ -141,7 +141,7 @@ def dashboard(request: Request, hub: HubDep, who: Who) -> Response:
 @router.post("/verify", dependencies=[CsrfChecked])
 def verify(request: Request, hub: HubDep, who: Operator) -> HTMLResponse:
     with hub.uow() as uow:
-        report = tracking_service.verify(uow, signer=hub.signer)
+        report = tracking_service.verify(uow, signer=hub.signer, journal=hub.journal)
         board = None if htmx(request) else operations.dashboard(uow)
     if board is None:
         return page(request, "_verify.html", report=report)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, and_, delete, insert, or_, select, update
 
 from carrefour.adapters.db import tables as t
+from carrefour.adapters.db import tables_evidence  # noqa: F401  (credentials.expires_at)
 from carrefour.domain.catalogue import Catalogue, catalogue_from_mapping
 from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.periods import Period
@@ -110,6 +111,7 @@ class SqlCredentialRepository:
                 secret_hash=record.secret_hash,
                 created_at=record.created_at,
                 revoked_at=record.revoked_at,
+                expires_at=record.expires_at,
             )
         )
 
@@ -125,6 +127,7 @@ class SqlCredentialRepository:
             secret_hash=row.secret_hash,
             created_at=row.created_at,
             revoked_at=row.revoked_at,
+            expires_at=row.expires_at,
         )
 
     def revoke_all(self, institution_id: str, at: datetime) -> int:

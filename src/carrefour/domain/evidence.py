@@ -1,0 +1,319 @@
+"""Evidence that survives a database administrator: the status chain and chained checkpoints.
+
+The tracking file proves what was sent. What became of it for each recipient (pulled, pushed,
+accepted, rejected, corrected, failed, put back in the queue) is the **status chain**: one entry
+per change of a mailbox row, chained per holder (the recipient whose mailbox it is). An entry's
+hash covers the previous entry's hash and the *digest* of its own content, so a proof that a
+later entry follows needs only the later entries' digests, never their content (no other
+person's NISS in a proof).
+
+Checkpoints sign the head of every tracking chain and of every status chain, and each names the
+digest of the checkpoint before it: the checkpoints are a chain of their own. The same records
+are appended to a file outside the database; a database whose checkpoints are missing, older
+than the file's or different from them (a fork) was rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from carrefour.domain.messages import GENESIS_HASH, ChainBreak, checkpoint_document
+
+#: The statuses a mailbox row is created with: a row in one of them needs no status entry.
+INITIAL_STATUSES = frozenset({"queued", "paper"})
+
+Heads = Mapping[str, tuple[int, str]]
+
+
+def canonical(body: Mapping[str, Any]) -> bytes:
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def link(prev_hash: str, digest: str) -> str:
+    """The hash of a chain entry: its predecessor's hash and its own content digest."""
+    return sha256(f"{prev_hash}{digest}".encode())
+
+
+# --- the status chain -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MailboxState:
+    """Where one mailbox row stands: the key of the row and the state the chain records."""
+
+    holder: str
+    message_id: str
+    replay: int
+    niss: str
+    status: str
+    ack_result: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.holder, self.message_id, self.replay)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEntry:
+    """One change of one mailbox row: ``event`` (what happened) led to ``status``."""
+
+    holder: str
+    message_id: str
+    replay: int
+    niss: str
+    status: str
+    ack_result: str | None
+    event: str
+    at: datetime
+    prev_hash: str = GENESIS_HASH
+    digest: str = ""
+    hash: str = ""
+    position: int | None = None
+
+    def content(self) -> dict[str, Any]:
+        return {
+            "holder": self.holder,
+            "message_id": self.message_id,
+            "replay": self.replay,
+            "niss": self.niss,
+            "status": self.status,
+            "ack_result": self.ack_result,
+            "event": self.event,
+            "at": self.at.isoformat(timespec="microseconds"),
+        }
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.holder, self.message_id, self.replay)
+
+
+def status_digest(entry: StatusEntry) -> str:
+    return sha256(canonical(entry.content()))
+
+
+def chain_status(entries: Sequence[StatusEntry], heads: Mapping[str, str]) -> list[StatusEntry]:
+    """``entries`` with their digest, previous hash and hash, each chained after ``heads`` (the
+    current head hash of each holder; absent: the genesis)."""
+    current = dict(heads)
+    chained = []
+    for entry in entries:
+        prev = current.get(entry.holder, GENESIS_HASH)
+        digest = status_digest(entry)
+        linked = StatusEntry(**{**_fields(entry), "prev_hash": prev, "digest": digest})
+        linked = StatusEntry(**{**_fields(linked), "hash": link(prev, digest)})
+        current[entry.holder] = linked.hash
+        chained.append(linked)
+    return chained
+
+
+def _fields(entry: StatusEntry) -> dict[str, Any]:
+    return {name: getattr(entry, name) for name in StatusEntry.__slots__}
+
+
+def verify_status_chain(entries: Iterable[StatusEntry]) -> ChainBreak | None:
+    """The first broken entry of one holder's status chain (in position order), or ``None``."""
+    previous = GENESIS_HASH
+    for entry in entries:
+        if entry.prev_hash != previous:
+            return ChainBreak(
+                entry.holder,
+                entry.position,
+                entry.message_id,
+                "status chain: its previous-entry hash does not match the entry before it "
+                "(a status change was deleted or edited)",
+            )
+        if (
+            status_digest(entry) != entry.digest
+            or link(entry.prev_hash, entry.digest) != entry.hash
+        ):
+            return ChainBreak(
+                entry.holder,
+                entry.position,
+                entry.message_id,
+                "status chain: its content does not match its hash (the status change was edited)",
+            )
+        previous = entry.hash
+    return None
+
+
+def check_states(
+    states: Iterable[MailboxState], latest: Mapping[tuple[str, str, int], StatusEntry]
+) -> ChainBreak | None:
+    """The first mailbox row whose status (or answer) is not the one its last recorded change
+    led to: a row edited behind the hub's back."""
+    for state in states:
+        last = latest.get(state.key)
+        if last is None:
+            if state.status in INITIAL_STATUSES and state.ack_result is None:
+                continue
+            recorded = "no change was recorded since it was queued"
+        elif last.status == state.status and last.ack_result == state.ack_result:
+            continue
+        else:
+            recorded = f"its last recorded change (entry {last.position}) made it {last.status}"
+            if last.ack_result:
+                recorded += f" ({last.ack_result})"
+        shown = state.status + (f" ({state.ack_result})" if state.ack_result else "")
+        return ChainBreak(
+            state.holder,
+            last.position if last else None,
+            state.message_id,
+            f"the mailbox row says {shown} but {recorded}: the mailbox status was edited",
+        )
+    return None
+
+
+# --- chained, signed checkpoints ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SignedCheckpoint:
+    """A checkpoint as signed, in the database and in the checkpoint file alike.
+
+    ``previous`` is the digest of the checkpoint before it (``GENESIS_HASH`` for the first);
+    ``None`` marks a checkpoint made before checkpoints were chained (it signs the tracking heads
+    alone, ``checkpoint_document``)."""
+
+    number: int
+    at: datetime
+    heads: Heads
+    status_heads: Heads
+    previous: str | None
+    signature: str
+    public_key: str
+
+    def document(self) -> bytes:
+        """The bytes the signature covers."""
+        if self.previous is None:
+            return checkpoint_document(self.heads, self.at)
+        return canonical(
+            {
+                "at": self.at.isoformat(timespec="microseconds"),
+                "heads": _heads(self.heads),
+                "status_heads": _heads(self.status_heads),
+                "previous": self.previous,
+            }
+        )
+
+    @property
+    def digest(self) -> str:
+        """What the next checkpoint names as its ``previous``."""
+        return sha256(self.document() + self.signature.encode())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "at": self.at.isoformat(timespec="microseconds"),
+            "heads": _heads(self.heads),
+            "status_heads": _heads(self.status_heads),
+            "previous": self.previous,
+            "signature": self.signature,
+            "public_key": self.public_key,
+            "digest": self.digest,
+        }
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> SignedCheckpoint:
+        return cls(
+            number=int(body["number"]),
+            at=datetime.fromisoformat(str(body["at"])),
+            heads=_parse_heads(body.get("heads") or {}),
+            status_heads=_parse_heads(body.get("status_heads") or {}),
+            previous=None if body.get("previous") is None else str(body["previous"]),
+            signature=str(body["signature"]),
+            public_key=str(body["public_key"]),
+        )
+
+
+def _heads(heads: Heads) -> dict[str, list[Any]]:
+    return {name: [position, digest] for name, (position, digest) in sorted(heads.items())}
+
+
+def _parse_heads(body: Mapping[str, Any]) -> dict[str, tuple[int, str]]:
+    return {str(name): (int(value[0]), str(value[1])) for name, value in body.items()}
+
+
+def _broken(number: int, reason: str) -> ChainBreak:
+    return ChainBreak("", number, "", reason)
+
+
+def check_checkpoint_chain(
+    checkpoints: Sequence[SignedCheckpoint], where: str
+) -> ChainBreak | None:
+    """Numbers follow each other and each chained checkpoint names the one before it."""
+    before: SignedCheckpoint | None = None
+    for signed in checkpoints:
+        if before is not None and signed.number <= before.number:
+            return _broken(signed.number, f"checkpoint {signed.number} of {where} is out of order")
+        if signed.previous is not None:
+            expected = GENESIS_HASH if before is None else before.digest
+            if signed.previous != expected:
+                return _broken(
+                    signed.number,
+                    f"checkpoint {signed.number} of {where} does not name the checkpoint before "
+                    "it: a checkpoint was deleted, inserted or altered",
+                )
+        before = signed
+    return None
+
+
+def compare_with_file(
+    stored: Sequence[SignedCheckpoint], journal: Sequence[SignedCheckpoint]
+) -> ChainBreak | None:
+    """The database's checkpoints against the file's: the same checkpoints, number for number.
+
+    Missing from the database (deleted, the newest or all of them), different (a fork: the
+    chains were rewritten and signed again, or a row was replaced) or missing from the file
+    (the file was cut, or a checkpoint was added without it) each name the first difference."""
+    ours = {c.number: c for c in stored}
+    theirs = {c.number: c for c in journal}
+    for number, written in sorted(theirs.items()):
+        held = ours.get(number)
+        if held is None:
+            newest = max(ours, default=0)
+            state = f"the newest is {newest}" if ours else "it holds none"
+            return _broken(
+                number,
+                f"checkpoint {number} is in the checkpoint file but not in the database ({state}): "
+                "checkpoints were deleted from the database",
+            )
+        if held.digest != written.digest:
+            return _broken(
+                number,
+                f"checkpoint {number} of the database differs from the checkpoint file's: the "
+                "checkpoint chain was forked (rewritten after the file recorded it)",
+            )
+    for number in sorted(ours):
+        if number not in theirs and ours[number].previous is not None:
+            return _broken(
+                number,
+                f"checkpoint {number} of the database is not in the checkpoint file: the file was "
+                "cut or replaced, or the checkpoint was not written to it",
+            )
+    return None
+
+
+def check_status_heads(
+    heads: Heads, entries: Mapping[str, Mapping[int, StatusEntry]], number: int
+) -> ChainBreak | None:
+    """The first signed status-chain head that the database no longer holds."""
+    for holder, (position, digest) in sorted(heads.items()):
+        entry = entries.get(holder, {}).get(position)
+        if entry is None or entry.hash != digest:
+            return ChainBreak(
+                holder,
+                position,
+                entry.message_id if entry else "",
+                f"checkpoint {number} signed this status change's hash, and the status chain no "
+                "longer holds it: the chain was rewritten after the checkpoint",
+            )
+    return None

@@ -34,12 +34,10 @@ class Settings(BaseSettings):
         default=Path("./carrefour-signing.key"),
         description="Ed25519 key that signs tracking checkpoints (created on first checkpoint)",
     )
-<<<<<<< HEAD
     # The operator console.
     console_session_hours: float = Field(
         default=8.0, gt=0, description="a console session expires this long after sign-in"
     )
-=======
     # --- evidence, credentials, transport, operations ---
     checkpoint_dir: Path | None = Field(
         default=None,
@@ -55,7 +53,6 @@ class Settings(BaseSettings):
     @property
     def checkpoint_directory(self) -> Path:
         return self.checkpoint_dir or self.signing_key.parent / "carrefour-checkpoints"
->>>>>>> i11evidence
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -412,7 +412,6 @@ class InamiRepository(Protocol):
     def active_proofs(self, niss: str, *, covering: date) -> list[ProvisionalProof]: ...
 
 
-<<<<<<< HEAD
 class ConsoleRepository(Protocol):
     """The console's users and sessions, and the recipients whose push delivery is paused."""
 
@@ -429,7 +428,8 @@ class ConsoleRepository(Protocol):
     def resume(self, institution: str) -> bool: ...
     def paused_at(self, institution: str) -> datetime | None: ...
     def paused(self) -> dict[str, datetime]: ...
-=======
+
+
 # --- evidence: the status chain, chained checkpoints and their file -------------------------
 
 
@@ -480,7 +480,6 @@ class CheckpointJournal(Protocol):
     def read(self) -> list[SignedCheckpoint]:
         """Every checkpoint of the file, in order; ``ValueError`` naming an unreadable line."""
         ...
->>>>>>> i11evidence
 
 
 class UnitOfWork(Protocol):
@@ -532,11 +531,9 @@ class UnitOfWork(Protocol):
     def inami(self) -> InamiRepository: ...
 
     @property
-<<<<<<< HEAD
     def console(self) -> ConsoleRepository: ...
-=======
+    @property
     def evidence(self) -> StatusLog: ...
->>>>>>> i11evidence
 
     def __enter__(self) -> Self: ...
 

@@ -8,11 +8,8 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from carrefour.adapters.db.careers import SqlCareerRepository
-<<<<<<< HEAD
 from carrefour.adapters.db.console import SqlConsoleRepository
-=======
 from carrefour.adapters.db.evidence import SqlStatusLog
->>>>>>> i11evidence
 from carrefour.adapters.db.messaging import (
     SqlMailboxRepository,
     SqlMessageRepository,
@@ -65,11 +62,8 @@ class SqlUnitOfWork:
         self.batches = SqlBatchRepository(conn)
         self.insurability = SqlInsurabilityRepository(conn)
         self.inami = SqlInamiRepository(conn)
-<<<<<<< HEAD
         self.console = SqlConsoleRepository(conn)
-=======
         self.evidence = SqlStatusLog(conn)
->>>>>>> i11evidence
         return self
 
     def __exit__(

@@ -5,11 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-<<<<<<< HEAD
-from carrefour.adapters.db import tables_console  # noqa: F401 - its tables join the metadata
-=======
-import carrefour.adapters.db.tables_evidence  # noqa: F401  (its tables join the metadata)
->>>>>>> i11evidence
+from carrefour.adapters.db import (  # noqa: F401 - their tables join the metadata
+    tables_console,
+    tables_evidence,
+)
 from carrefour.adapters.db.engine import make_engine
 from carrefour.adapters.db.tables import metadata
 

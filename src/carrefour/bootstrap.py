@@ -70,8 +70,32 @@ class Hub:
             self.catalogue = SqlCatalogueStore(conn).load()
         return self.catalogue
 
+    def schema(self) -> tuple[str | None, str | None]:
+        """(the database's schema revision, the newest this code knows)."""
+        return schema_revision(self.engine)
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def backup_database(settings: Settings, target: Path) -> None:
+    """An online, checked copy of the SQLite database in ``target``."""
+    _on_sqlite(settings, "backup", target)
+
+
+def restore_database(settings: Settings, source: Path) -> None:
+    """Put the SQLite backup ``source`` (checked first) in place of the database."""
+    _on_sqlite(settings, "restore", source)
+
+
+def _on_sqlite(settings: Settings, action: str, file: Path) -> None:
+    from carrefour.adapters.db import backup
+
+    engine = make_engine(settings.database_url)
+    try:
+        (backup.backup if action == "backup" else backup.restore)(engine, file)
+    finally:
+        engine.dispose()
 
 
 def upgrade_database(

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from carrefour.cli import batches, careers, db, directory, institutions, messaging
+from carrefour.cli import batches, careers, db, directory, institutions, messaging, operations
 from carrefour.cli.common import DatabaseOption, console, open_hub, reports_errors
 from carrefour.config import load_settings
 
@@ -27,6 +27,7 @@ app.command("verify")(messaging.verify)
 app.command("checkpoint")(messaging.checkpoint)
 app.command("worker")(messaging.worker)
 app.command("requeue")(messaging.requeue)
+operations.register(app)
 
 HostOption = Annotated[str | None, typer.Option(envvar="CARREFOUR_HOST", help="default 127.0.0.1")]
 PortOption = Annotated[int | None, typer.Option(envvar="CARREFOUR_PORT", help="default 8000")]

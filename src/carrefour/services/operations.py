@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from carrefour.domain.catalogue import Institution
@@ -301,3 +302,75 @@ def consultations(
     if limit < 1:
         raise InvalidInput("limit must be at least 1", field="limit")
     return uow.consultations.select(niss=_niss(niss), caller=caller or None, limit=limit)
+
+
+# --- running the hub: readiness, retention --------------------------------------------------
+
+
+def beat(uow: UnitOfWork, *, worker: str) -> None:
+    """A background worker finished a round: ``/readyz`` counts it alive."""
+    uow.heartbeats.beat(worker, uow.clock.now())
+    uow.commit()
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    database: bool
+    migrations: bool
+    worker: bool
+    problems: tuple[str, ...]
+
+    @property
+    def ready(self) -> bool:
+        return not self.problems
+
+
+def readiness(
+    uow: UnitOfWork, *, schema: tuple[str | None, str | None], worker_stale_seconds: float
+) -> Readiness:
+    """Whether the hub can serve: the database answered (the unit of work opened), its schema is
+    at ``schema``'s newest revision, and a worker finished a round in the last
+    ``worker_stale_seconds``."""
+    problems = []
+    current, head = schema
+    migrations = current == head
+    if not migrations:
+        problems.append(
+            f"the database is at revision {current}, this version needs {head}: "
+            "run `carrefour db upgrade`"
+        )
+    newest = uow.heartbeats.newest()
+    age = None if newest is None else (uow.clock.now() - newest).total_seconds()
+    worker = age is not None and age <= worker_stale_seconds
+    if not worker:
+        problems.append(
+            "no background worker ever reported"
+            if age is None
+            else f"no background worker reported for {age:.0f} s "
+            f"(limit {worker_stale_seconds:.0f} s)"
+        )
+    return Readiness(True, migrations, worker, tuple(problems))
+
+
+#: Messages emptied per transaction by ``purge_payloads``.
+PURGE_CHUNK = 1000
+
+
+def purge_payloads(uow: UnitOfWork, *, older_than_days: int, chunk: int = PURGE_CHUNK) -> int:
+    """Empty the payload of every message older than ``older_than_days`` days, ``chunk``
+    messages per transaction (a rerun after a crash goes on where it stopped); how many. The
+    envelope, the tracking entries and the status chain stay: what was sent to whom, when and
+    under which rule can still be proved."""
+    if older_than_days < 1:
+        raise InvalidInput(
+            f"--payloads-older-than is at least 1 day, not {older_than_days}",
+            field="payloads_older_than",
+        )
+    before = uow.clock.now() - timedelta(days=older_than_days)
+    total = 0
+    while True:
+        count = uow.evidence.clear_payloads(before, limit=chunk)
+        uow.commit()
+        total += count
+        if count < chunk:
+            return total

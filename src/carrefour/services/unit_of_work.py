@@ -445,9 +445,18 @@ class StatusLog(Protocol):
         """Oldest first; ``lock``: no other checkpoint is added until commit."""
         ...
 
-    def clear_payloads(self, before: datetime) -> int:
-        """Empty the payload of every message created before ``before``; how many."""
+    def clear_payloads(self, before: datetime, *, limit: int) -> int:
+        """Empty the payload of up to ``limit`` messages created before ``before`` (not already
+        emptied); how many."""
         ...
+
+
+class Heartbeats(Protocol):
+    """When each background worker last finished a round."""
+
+    def beat(self, worker: str, at: datetime) -> None: ...
+
+    def newest(self) -> datetime | None: ...
 
 
 class CheckpointJournal(Protocol):
@@ -513,6 +522,9 @@ class UnitOfWork(Protocol):
 
     @property
     def evidence(self) -> StatusLog: ...
+
+    @property
+    def heartbeats(self) -> Heartbeats: ...
 
     def __enter__(self) -> Self: ...
 

@@ -18,6 +18,7 @@ from carrefour.adapters.signing import Ed25519FileSigner
 from carrefour.config import Settings, load_settings
 from carrefour.domain.catalogue import Catalogue
 from carrefour.domain.errors import SchemaNotReady
+from carrefour.domain.evidence import SignatureCheck
 from carrefour.services.batches import BatchParser
 from carrefour.services.unit_of_work import CheckpointJournal, Clock, DocumentRenderer, Signer
 
@@ -96,6 +97,13 @@ def _on_sqlite(settings: Settings, action: str, file: Path) -> None:
         (backup.backup if action == "backup" else backup.restore)(engine, file)
     finally:
         engine.dispose()
+
+
+def signature_check() -> SignatureCheck:
+    """How a signature is checked with a public key alone (offline bundles)."""
+    from carrefour.adapters.signing import verify_signature
+
+    return verify_signature
 
 
 def upgrade_database(

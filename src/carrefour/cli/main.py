@@ -7,7 +7,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from carrefour.cli import batches, careers, db, directory, institutions, messaging, operations
+from carrefour.cli import (
+    batches,
+    careers,
+    db,
+    directory,
+    institutions,
+    messaging,
+    operations,
+    tracking,
+)
 from carrefour.cli.common import DatabaseOption, console, open_hub, reports_errors
 from carrefour.config import load_settings
 
@@ -22,7 +31,7 @@ app.add_typer(directory.app, name="directory")
 app.add_typer(careers.app, name="rgti")
 app.add_typer(batches.app, name="batch")
 app.command("mailbox")(messaging.mailbox)
-app.command("tracking")(messaging.tracking)
+app.add_typer(tracking.app, name="tracking")
 app.command("verify")(messaging.verify)
 app.command("checkpoint")(messaging.checkpoint)
 app.command("worker")(messaging.worker)

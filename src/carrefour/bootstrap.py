@@ -99,6 +99,14 @@ def _on_sqlite(settings: Settings, action: str, file: Path) -> None:
         engine.dispose()
 
 
+def read_certificate(path: Path) -> tuple[str, str, datetime]:
+    """(SHA-256 fingerprint, subject, end of validity) of the certificate file at ``path``."""
+    from carrefour.adapters.certificates import read_certificate as read
+
+    found = read(path.read_bytes(), name=str(path))
+    return found.fingerprint, found.subject, found.not_after
+
+
 def signature_check() -> SignatureCheck:
     """How a signature is checked with a public key alone (offline bundles)."""
     from carrefour.adapters.signing import verify_signature

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -16,6 +16,7 @@ from carrefour.cli import (
     messaging,
     operations,
     tracking,
+    transport,
 )
 from carrefour.cli.common import DatabaseOption, console, open_hub, reports_errors
 from carrefour.config import load_settings
@@ -37,12 +38,19 @@ app.command("checkpoint")(messaging.checkpoint)
 app.command("worker")(messaging.worker)
 app.command("requeue")(messaging.requeue)
 operations.register(app)
+transport.register(institutions.app)
 
 HostOption = Annotated[str | None, typer.Option(envvar="CARREFOUR_HOST", help="default 127.0.0.1")]
 PortOption = Annotated[int | None, typer.Option(envvar="CARREFOUR_PORT", help="default 8000")]
 
 
-def _serve(database_url: str | None, host: str | None, port: int | None, workers: int = 1) -> None:
+def _serve(
+    database_url: str | None,
+    host: str | None,
+    port: int | None,
+    workers: int = 1,
+    tls: dict[str, Any] | None = None,
+) -> None:
     """Serve the API: ``workers`` processes, each with its own hub (and background workers)."""
     import uvicorn
 
@@ -60,6 +68,7 @@ def _serve(database_url: str | None, host: str | None, port: int | None, workers
         port=settings.port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        **(tls or {}),
     )
 
 
@@ -70,9 +79,12 @@ def serve(
     host: HostOption = None,
     port: PortOption = None,
     workers: Annotated[int, typer.Option(min=1, help="server processes (one per core)")] = 1,
+    tls_cert: transport.TlsCertOption = None,
+    tls_key: transport.TlsKeyOption = None,
+    client_ca: transport.ClientCaOption = None,
 ) -> None:
     """Serve the API, with the background workers (push delivery, batch files)."""
-    _serve(database_url, host, port, workers)
+    _serve(database_url, host, port, workers, transport.tls_options(tls_cert, tls_key, client_ca))
 
 
 @app.command()

@@ -451,6 +451,27 @@ class StatusLog(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ClientCertificate:
+    """A client certificate (mutual TLS) and the institution it stands for."""
+
+    fingerprint: str
+    """SHA-256 of the DER certificate, lowercase hex."""
+    institution_id: str
+    subject: str
+    not_after: datetime
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class CertificateRepository(Protocol):
+    def add(self, certificate: ClientCertificate) -> None:
+        """Register ``certificate``, replacing an earlier registration of the same one."""
+        ...
+
+    def get(self, fingerprint: str) -> ClientCertificate | None: ...
+
+
 class Heartbeats(Protocol):
     """When each background worker last finished a round."""
 
@@ -525,6 +546,9 @@ class UnitOfWork(Protocol):
 
     @property
     def heartbeats(self) -> Heartbeats: ...
+
+    @property
+    def certificates(self) -> CertificateRepository: ...
 
     def __enter__(self) -> Self: ...
 

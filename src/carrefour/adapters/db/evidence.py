@@ -7,10 +7,23 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Text, cast, func, insert, select, text, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Text,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
 
 from carrefour.adapters.db import tables as t
 from carrefour.adapters.db.tables_evidence import (
+    client_certificates,
     status_heads,
     status_log,
     tracking_checkpoints,
@@ -18,6 +31,7 @@ from carrefour.adapters.db.tables_evidence import (
 )
 from carrefour.domain.evidence import MailboxState, SignedCheckpoint, StatusEntry, chain_status
 from carrefour.domain.messages import GENESIS_HASH
+from carrefour.services.unit_of_work import ClientCertificate
 
 #: The payload a purged message keeps: its digest stays in the tracking file.
 PURGED = "purged_at"
@@ -208,3 +222,30 @@ class SqlHeartbeats:
     def newest(self) -> datetime | None:
         value = self._conn.execute(select(func.max(worker_heartbeats.c.at))).scalar()
         return value if isinstance(value, datetime) else None
+
+
+class SqlCertificateRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, certificate: ClientCertificate) -> None:
+        c = client_certificates.c
+        self._conn.execute(
+            delete(client_certificates).where(c.fingerprint == certificate.fingerprint)
+        )
+        self._conn.execute(
+            insert(client_certificates).values(
+                {name: getattr(certificate, name) for name in ClientCertificate.__slots__}
+            )
+        )
+
+    def get(self, fingerprint: str) -> ClientCertificate | None:
+        c = client_certificates.c
+        row = self._conn.execute(
+            select(client_certificates).where(c.fingerprint == fingerprint)
+        ).first()
+        if row is None:
+            return None
+        return ClientCertificate(
+            **{name: getattr(row, name) for name in ClientCertificate.__slots__}
+        )

@@ -8,7 +8,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from carrefour.adapters.db.careers import SqlCareerRepository
-from carrefour.adapters.db.evidence import SqlHeartbeats, SqlStatusLog
+from carrefour.adapters.db.evidence import SqlCertificateRepository, SqlHeartbeats, SqlStatusLog
 from carrefour.adapters.db.messaging import (
     SqlMailboxRepository,
     SqlMessageRepository,
@@ -63,6 +63,7 @@ class SqlUnitOfWork:
         self.inami = SqlInamiRepository(conn)
         self.evidence = SqlStatusLog(conn)
         self.heartbeats = SqlHeartbeats(conn)
+        self.certificates = SqlCertificateRepository(conn)
         return self
 
     def __exit__(

@@ -18,6 +18,7 @@ from carrefour.adapters.signing import Ed25519FileSigner
 from carrefour.config import Settings, load_settings
 from carrefour.domain.catalogue import Catalogue
 from carrefour.domain.errors import SchemaNotReady
+from carrefour.domain.evidence import SignatureCheck
 from carrefour.services.batches import BatchParser
 from carrefour.services.unit_of_work import CheckpointJournal, Clock, DocumentRenderer, Signer
 
@@ -70,8 +71,47 @@ class Hub:
             self.catalogue = SqlCatalogueStore(conn).load()
         return self.catalogue
 
+    def schema(self) -> tuple[str | None, str | None]:
+        """(the database's schema revision, the newest this code knows)."""
+        return schema_revision(self.engine)
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def backup_database(settings: Settings, target: Path) -> None:
+    """An online, checked copy of the SQLite database in ``target``."""
+    _on_sqlite(settings, "backup", target)
+
+
+def restore_database(settings: Settings, source: Path) -> None:
+    """Put the SQLite backup ``source`` (checked first) in place of the database."""
+    _on_sqlite(settings, "restore", source)
+
+
+def _on_sqlite(settings: Settings, action: str, file: Path) -> None:
+    from carrefour.adapters.db import backup
+
+    engine = make_engine(settings.database_url)
+    try:
+        (backup.backup if action == "backup" else backup.restore)(engine, file)
+    finally:
+        engine.dispose()
+
+
+def read_certificate(path: Path) -> tuple[str, str, datetime]:
+    """(SHA-256 fingerprint, subject, end of validity) of the certificate file at ``path``."""
+    from carrefour.adapters.certificates import read_certificate as read
+
+    found = read(path.read_bytes(), name=str(path))
+    return found.fingerprint, found.subject, found.not_after
+
+
+def signature_check() -> SignatureCheck:
+    """How a signature is checked with a public key alone (offline bundles)."""
+    from carrefour.adapters.signing import verify_signature
+
+    return verify_signature
 
 
 def upgrade_database(

@@ -67,3 +67,15 @@ class Ed25519FileSigner:
         except (InvalidSignature, ValueError):
             return False
         return True
+
+
+def verify_signature(public_key: str, document: bytes, signature: str) -> bool:
+    """Whether ``signature`` (hex) of ``document`` is good for the Ed25519 ``public_key`` (hex,
+    raw): what checking a tracking bundle needs, and nothing more."""
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key)).verify(
+            bytes.fromhex(signature), document
+        )
+    except (InvalidSignature, ValueError):
+        return False
+    return True

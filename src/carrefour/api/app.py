@@ -20,6 +20,7 @@ from carrefour.api.routes import (
     institutions,
     insurability,
     mailboxes,
+    readiness,
     tracking,
     vouchers,
 )
@@ -60,6 +61,8 @@ def create_app(hub: Hub) -> FastAPI:
             time=hub.clock.now(),
             version=__version__,
         )
+
+    app.include_router(readiness.router)
 
     @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
     async def metrics(hub: HubDep) -> PlainTextResponse:

@@ -7,8 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from carrefour.api.tls import client_fingerprint
 from carrefour.bootstrap import Hub
 from carrefour.domain.catalogue import Institution
+from carrefour.services.certificates import authenticate_certificate
 from carrefour.services.institutions import authenticate
 from carrefour.services.unit_of_work import UnitOfWork
 
@@ -31,7 +33,12 @@ async def get_uow(hub: Annotated[Hub, Depends(get_hub)]) -> AsyncIterator[UnitOf
 async def get_caller(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]) -> Institution:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    caller = authenticate(uow, token.strip() if scheme.lower() == "bearer" else None)
+    bearer = token.strip() if scheme.lower() == "bearer" else None
+    fingerprint = client_fingerprint(request.scope)
+    if fingerprint is None:
+        caller = authenticate(uow, bearer)
+    else:  # mutual TLS: the certificate names the institution
+        caller = authenticate_certificate(uow, fingerprint, bearer)
     # Authentication only reads: end its transaction so that no lock is held while the route
     # works (a batch runs its own transactions; SQLite has one writer).
     uow.commit()

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from carrefour.cli import batches, careers, db, directory, institutions, messaging, users
+from carrefour.cli import (
+    batches,
+    careers,
+    db,
+    directory,
+    institutions,
+    messaging,
+    operations,
+    tracking,
+    transport,
+    users,
+)
 from carrefour.cli.common import DatabaseOption, console, open_hub, reports_errors
 from carrefour.config import load_settings
 
@@ -23,17 +34,25 @@ app.add_typer(careers.app, name="rgti")
 app.add_typer(batches.app, name="batch")
 app.add_typer(users.app, name="users")
 app.command("mailbox")(messaging.mailbox)
-app.command("tracking")(messaging.tracking)
+app.add_typer(tracking.app, name="tracking")
 app.command("verify")(messaging.verify)
 app.command("checkpoint")(messaging.checkpoint)
 app.command("worker")(messaging.worker)
 app.command("requeue")(messaging.requeue)
+operations.register(app)
+transport.register(institutions.app)
 
 HostOption = Annotated[str | None, typer.Option(envvar="CARREFOUR_HOST", help="default 127.0.0.1")]
 PortOption = Annotated[int | None, typer.Option(envvar="CARREFOUR_PORT", help="default 8000")]
 
 
-def _serve(database_url: str | None, host: str | None, port: int | None, workers: int = 1) -> None:
+def _serve(
+    database_url: str | None,
+    host: str | None,
+    port: int | None,
+    workers: int = 1,
+    tls: dict[str, Any] | None = None,
+) -> None:
     """Serve the API: ``workers`` processes, each with its own hub (and background workers)."""
     import uvicorn
 
@@ -51,6 +70,7 @@ def _serve(database_url: str | None, host: str | None, port: int | None, workers
         port=settings.port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        **(tls or {}),
     )
 
 
@@ -61,9 +81,12 @@ def serve(
     host: HostOption = None,
     port: PortOption = None,
     workers: Annotated[int, typer.Option(min=1, help="server processes (one per core)")] = 1,
+    tls_cert: transport.TlsCertOption = None,
+    tls_key: transport.TlsKeyOption = None,
+    client_ca: transport.ClientCaOption = None,
 ) -> None:
     """Serve the API, with the background workers (push delivery, batch files)."""
-    _serve(database_url, host, port, workers)
+    _serve(database_url, host, port, workers, transport.tls_options(tls_cert, tls_key, client_ca))
 
 
 @app.command()

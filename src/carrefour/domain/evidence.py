@@ -17,12 +17,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from carrefour.domain.messages import GENESIS_HASH, ChainBreak, checkpoint_document
+from carrefour.domain.messages import (
+    GENESIS_HASH,
+    ChainBreak,
+    TrackingEntry,
+    checkpoint_document,
+    entry_hash,
+)
 
 #: The statuses a mailbox row is created with: a row in one of them needs no status entry.
 INITIAL_STATUSES = frozenset({"queued", "paper"})
@@ -317,3 +323,135 @@ def check_status_heads(
                 "longer holds it: the chain was rewritten after the checkpoint",
             )
     return None
+
+
+# --- bundles: one person's entries, provable offline -----------------------------------------
+# A bundle holds, for each chain where the person has entries, the segment of that chain from
+# the person's first entry to a head signed by a checkpoint, the checkpoints, and the public
+# key: anyone can recompute the segment and check the signature without the hub.
+
+BUNDLE_FORMAT = "carrefour-tracking-bundle/1"
+
+SignatureCheck = Callable[[str, bytes, str], bool]
+"""(public key hex, document, signature hex) -> whether the signature is good."""
+
+
+@dataclass(frozen=True, slots=True)
+class BundleReport:
+    niss: str
+    tracking: int
+    statuses: int
+    unproved: int
+    checkpoints: int
+    broken: str | None
+
+
+def _tracking_entry(body: Mapping[str, Any]) -> TrackingEntry:
+    return TrackingEntry(
+        message_id=str(body["message_id"]),
+        flow=str(body["flow"]),
+        emitter=str(body["emitter"]),
+        recipient=str(body["recipient"]),
+        niss=str(body["niss"]),
+        event_date=None if body["event_date"] is None else date.fromisoformat(body["event_date"]),
+        rule_id=body["rule_id"],
+        sent_at=datetime.fromisoformat(str(body["sent_at"])),
+        status=str(body["status"]),
+        prev_hash=str(body["prev_hash"]),
+        hash=str(body["hash"]),
+        position=int(body["position"]),
+    )
+
+
+def tracking_json(entry: TrackingEntry) -> dict[str, Any]:
+    return {**entry.content(), "hash": entry.hash, "position": entry.position}
+
+
+def status_json(entry: StatusEntry, *, full: bool) -> dict[str, Any]:
+    """A status entry of the person in full; of anyone else, only its digest and position."""
+    link_only = {"digest": entry.digest, "position": entry.position}
+    if not full:
+        return link_only
+    return {**entry.content(), **link_only, "prev_hash": entry.prev_hash, "hash": entry.hash}
+
+
+def _check_tracking(name: str, segment: Mapping[str, Any], head: tuple[int, str]) -> str | None:
+    entries = [_tracking_entry(body) for body in segment["entries"]]
+    previous = entries[0].prev_hash if entries else ""
+    for entry in entries:
+        if entry.prev_hash != previous or entry_hash(entry) != entry.hash:
+            return f"tracking chain of {name}: entry {entry.position} does not follow or match"
+        previous = entry.hash
+    if not entries or (entries[-1].position, entries[-1].hash) != tuple(head):
+        return f"tracking chain of {name} does not end at the head the checkpoint signed"
+    return None
+
+
+def _check_statuses(name: str, segment: Mapping[str, Any], head: tuple[int, str]) -> str | None:
+    links = list(segment["entries"])
+    if not links or "hash" not in links[0]:
+        return f"status chain of {name}: the segment does not start with a full entry"
+    previous = str(links[0]["prev_hash"])
+    position = 0
+    for body in links:
+        digest = str(body["digest"])
+        if "niss" in body:  # a full entry: its digest is recomputed from its content
+            entry = StatusEntry(
+                holder=str(body["holder"]),
+                message_id=str(body["message_id"]),
+                replay=int(body["replay"]),
+                niss=str(body["niss"]),
+                status=str(body["status"]),
+                ack_result=body["ack_result"],
+                event=str(body["event"]),
+                at=datetime.fromisoformat(str(body["at"])),
+            )
+            if status_digest(entry) != digest:
+                return f"status chain of {name}: entry {body['position']} does not match"
+        previous = link(previous, digest)
+        position = int(body["position"])
+    if (position, previous) != tuple(head):
+        return f"status chain of {name} does not end at the head the checkpoint signed"
+    return None
+
+
+def check_bundle(bundle: Mapping[str, Any], signature_ok: SignatureCheck) -> BundleReport:
+    """Check a bundle with its public key alone: every checkpoint's signature, every segment
+    recomputed up to the head its checkpoint signed."""
+    niss = str(bundle.get("niss", ""))
+
+    def report(broken: str | None, tracking: int = 0, statuses: int = 0) -> BundleReport:
+        unproved = len(bundle.get("unproved", []))
+        count = len(bundle.get("checkpoints", []))
+        return BundleReport(niss, tracking, statuses, unproved, count, broken)
+
+    if bundle.get("format") != BUNDLE_FORMAT:
+        return report(f"not a bundle of format {BUNDLE_FORMAT}")
+    key = str(bundle["public_key"])
+    signed = {}
+    for body in bundle["checkpoints"]:
+        checkpoint = SignedCheckpoint.from_json(body)
+        if checkpoint.public_key != key or not signature_ok(
+            key, checkpoint.document(), checkpoint.signature
+        ):
+            return report(f"checkpoint {checkpoint.number} is not signed by the key {key[:16]}…")
+        signed[checkpoint.number] = checkpoint
+    tracking = statuses = 0
+    for kind, chains in (("tracking", bundle["tracking"]), ("status", bundle["statuses"])):
+        for name, segment in sorted(chains.items()):
+            covering = signed.get(int(segment["checkpoint"]))
+            if covering is None:
+                return report(f"{kind} chain of {name} names a checkpoint the bundle lacks")
+            heads = covering.heads if kind == "tracking" else covering.status_heads
+            if name not in heads:
+                return report(f"checkpoint {covering.number} signed no head of {name}")
+            check = _check_tracking if kind == "tracking" else _check_statuses
+            broken = check(name, segment, heads[name])
+            if broken is not None:
+                return report(broken, tracking, statuses)
+            mine = [e for e in segment["entries"] if e.get("niss") == niss]
+            if kind == "tracking":
+                tracking += len(mine)
+            else:
+                statuses += len(mine)
+    return report(None, tracking, statuses)

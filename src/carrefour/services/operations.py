@@ -19,12 +19,19 @@ filter (indexed, a few entries), a read of the whole tracking file without one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from carrefour.domain.catalogue import Institution
 from carrefour.domain.errors import InvalidInput, NotAuthorised, NotFound
+from carrefour.domain.evidence import (
+    BUNDLE_FORMAT,
+    SignedCheckpoint,
+    status_json,
+    tracking_json,
+)
 from carrefour.domain.identifiers import parse_niss
 from carrefour.domain.messages import DeliveryStatus, Message, TrackingEntry
 from carrefour.services import evidence
@@ -301,3 +308,169 @@ def consultations(
     if limit < 1:
         raise InvalidInput("limit must be at least 1", field="limit")
     return uow.consultations.select(niss=_niss(niss), caller=caller or None, limit=limit)
+
+
+# --- running the hub: readiness, retention --------------------------------------------------
+
+
+def beat(uow: UnitOfWork, *, worker: str) -> None:
+    """A background worker finished a round: ``/readyz`` counts it alive."""
+    uow.heartbeats.beat(worker, uow.clock.now())
+    uow.commit()
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    database: bool
+    migrations: bool
+    worker: bool
+    problems: tuple[str, ...]
+
+    @property
+    def ready(self) -> bool:
+        return not self.problems
+
+
+def readiness(
+    uow: UnitOfWork, *, schema: tuple[str | None, str | None], worker_stale_seconds: float
+) -> Readiness:
+    """Whether the hub can serve: the database answered (the unit of work opened), its schema is
+    at ``schema``'s newest revision, and a worker finished a round in the last
+    ``worker_stale_seconds``."""
+    problems = []
+    current, head = schema
+    migrations = current == head
+    if not migrations:
+        problems.append(
+            f"the database is at revision {current}, this version needs {head}: "
+            "run `carrefour db upgrade`"
+        )
+    newest = uow.heartbeats.newest()
+    age = None if newest is None else (uow.clock.now() - newest).total_seconds()
+    worker = age is not None and age <= worker_stale_seconds
+    if not worker:
+        problems.append(
+            "no background worker ever reported"
+            if age is None
+            else f"no background worker reported for {age:.0f} s "
+            f"(limit {worker_stale_seconds:.0f} s)"
+        )
+    return Readiness(True, migrations, worker, tuple(problems))
+
+
+#: Messages emptied per transaction by ``purge_payloads``.
+PURGE_CHUNK = 1000
+
+
+def purge_payloads(uow: UnitOfWork, *, older_than_days: int, chunk: int = PURGE_CHUNK) -> int:
+    """Empty the payload of every message older than ``older_than_days`` days, ``chunk``
+    messages per transaction (a rerun after a crash goes on where it stopped); how many. The
+    envelope, the tracking entries and the status chain stay: what was sent to whom, when and
+    under which rule can still be proved."""
+    if older_than_days < 1:
+        raise InvalidInput(
+            f"--payloads-older-than is at least 1 day, not {older_than_days}",
+            field="payloads_older_than",
+        )
+    before = uow.clock.now() - timedelta(days=older_than_days)
+    total = 0
+    while True:
+        count = uow.evidence.clear_payloads(before, limit=chunk)
+        uow.commit()
+        total += count
+        if count < chunk:
+            return total
+
+
+# --- a person's evidence, provable offline --------------------------------------------------
+
+
+def _covering(
+    checkpoints: Sequence[SignedCheckpoint], name: str, first: int, last: int, *, status: bool
+) -> SignedCheckpoint | None:
+    """The oldest checkpoint whose head of chain ``name`` is at or after ``last``; failing that,
+    the newest whose head is at or after ``first`` (the entries after it stay unproved)."""
+    reaching = [
+        c
+        for c in checkpoints
+        if name in (c.status_heads if status else c.heads)
+        and (c.status_heads if status else c.heads)[name][0] >= first
+    ]
+    for candidate in reaching:
+        if (candidate.status_heads if status else candidate.heads)[name][0] >= last:
+            return candidate
+    return reaching[-1] if reaching else None
+
+
+def export_bundle(uow: UnitOfWork, *, by: str, niss: str, public_key: str) -> dict[str, Any]:
+    """Every tracking entry and status change about ``niss``, each chain's segment from the
+    person's first entry to the head a checkpoint signed, those checkpoints and the hub's
+    ``public_key``: checkable offline (``domain.evidence.check_bundle``). Entries newer than
+    the newest checkpoint are listed as ``unproved``. The export is logged as ``by``'s."""
+    person = parse_niss(niss).value
+    checkpoints = uow.evidence.checkpoints()
+    used: dict[int, SignedCheckpoint] = {}
+    tracking: dict[str, Any] = {}
+    statuses: dict[str, Any] = {}
+    unproved: list[dict[str, Any]] = []
+    mine: dict[str, list[int]] = {}
+    for entry in uow.tracking.select(niss=person):
+        mine.setdefault(entry.emitter, []).append(entry.position or 0)
+    for emitter, positions in sorted(mine.items()):
+        first, last = min(positions), max(positions)
+        covering = _covering(checkpoints, emitter, first, last, status=False)
+        chain = uow.tracking.select(emitter=emitter)
+        head = covering.heads[emitter][0] if covering else 0
+        later = [e for e in chain if e.niss == person and (e.position or 0) > head]
+        unproved += [tracking_json(e) for e in later]
+        if covering is None:
+            continue
+        used[covering.number] = covering
+        segment = [e for e in chain if first <= (e.position or 0) <= head]
+        tracking[emitter] = {
+            "checkpoint": covering.number,
+            "entries": [tracking_json(e) for e in segment],
+        }
+    held: dict[str, list[int]] = {}
+    for change in uow.evidence.select(niss=person):
+        held.setdefault(change.holder, []).append(change.position or 0)
+    for holder, positions in sorted(held.items()):
+        first, last = min(positions), max(positions)
+        covering = _covering(checkpoints, holder, first, last, status=True)
+        changes = uow.evidence.select(holder=holder)
+        head = covering.status_heads[holder][0] if covering else 0
+        unproved += [
+            status_json(e, full=True)
+            for e in changes
+            if e.niss == person and (e.position or 0) > head
+        ]
+        if covering is None:
+            continue
+        used[covering.number] = covering
+        statuses[holder] = {
+            "checkpoint": covering.number,
+            "entries": [
+                status_json(e, full=e.niss == person)
+                for e in changes
+                if first <= (e.position or 0) <= head
+            ],
+        }
+    _log(
+        uow,
+        by=by,
+        action="consult",
+        flow=CONSOLE_FLOW,
+        niss=person,
+        detail=f"tracking bundle exported ({sum(map(len, mine.values()))} tracking entries)",
+    )
+    uow.commit()
+    return {
+        "format": BUNDLE_FORMAT,
+        "niss": person,
+        "made_at": uow.clock.now().isoformat(timespec="seconds"),
+        "public_key": public_key,
+        "checkpoints": [used[n].to_json() for n in sorted(used)],
+        "tracking": tracking,
+        "statuses": statuses,
+        "unproved": unproved,
+    }

@@ -464,9 +464,39 @@ class StatusLog(Protocol):
         """Oldest first; ``lock``: no other checkpoint is added until commit."""
         ...
 
-    def clear_payloads(self, before: datetime) -> int:
-        """Empty the payload of every message created before ``before``; how many."""
+    def clear_payloads(self, before: datetime, *, limit: int) -> int:
+        """Empty the payload of up to ``limit`` messages created before ``before`` (not already
+        emptied); how many."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class ClientCertificate:
+    """A client certificate (mutual TLS) and the institution it stands for."""
+
+    fingerprint: str
+    """SHA-256 of the DER certificate, lowercase hex."""
+    institution_id: str
+    subject: str
+    not_after: datetime
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class CertificateRepository(Protocol):
+    def add(self, certificate: ClientCertificate) -> None:
+        """Register ``certificate``, replacing an earlier registration of the same one."""
+        ...
+
+    def get(self, fingerprint: str) -> ClientCertificate | None: ...
+
+
+class Heartbeats(Protocol):
+    """When each background worker last finished a round."""
+
+    def beat(self, worker: str, at: datetime) -> None: ...
+
+    def newest(self) -> datetime | None: ...
 
 
 class CheckpointJournal(Protocol):
@@ -534,6 +564,12 @@ class UnitOfWork(Protocol):
     def console(self) -> ConsoleRepository: ...
     @property
     def evidence(self) -> StatusLog: ...
+
+    @property
+    def heartbeats(self) -> Heartbeats: ...
+
+    @property
+    def certificates(self) -> CertificateRepository: ...
 
     def __enter__(self) -> Self: ...
 

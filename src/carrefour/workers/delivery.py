@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 
 import structlog
@@ -9,9 +11,12 @@ import structlog
 from carrefour.bootstrap import Hub
 from carrefour.services.batches import process_received
 from carrefour.services.delivery import DeliveryRound, PushSender, RetryPolicy, deliver_due
+from carrefour.services.operations import beat
 from carrefour.services.unit_of_work import Batch
 
 log = structlog.get_logger("carrefour.worker")
+#: How the delivery worker of this process signs its heartbeat.
+WORKER_NAME = f"delivery@{socket.gethostname()}:{os.getpid()}"
 
 
 class BatchWorker:
@@ -58,8 +63,11 @@ class DeliveryWorker:
         )
 
     def run_once(self) -> DeliveryRound:
-        """One round: every due row up to the batch size."""
-        return deliver_due(self.hub.uow, sender=self.sender, policy=self.policy, limit=self.batch)
+        """One round: every due row up to the batch size; then the worker's heartbeat."""
+        result = deliver_due(self.hub.uow, sender=self.sender, policy=self.policy, limit=self.batch)
+        with self.hub.uow() as uow:
+            beat(uow, worker=WORKER_NAME)
+        return result
 
     def run(self, stop: threading.Event) -> None:
         """Rounds until ``stop`` is set; sleeps between rounds only when there was nothing due."""

@@ -7,12 +7,31 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Text,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
 
 from carrefour.adapters.db import tables as t
-from carrefour.adapters.db.tables_evidence import status_heads, status_log, tracking_checkpoints
+from carrefour.adapters.db.tables_evidence import (
+    client_certificates,
+    status_heads,
+    status_log,
+    tracking_checkpoints,
+    worker_heartbeats,
+)
 from carrefour.domain.evidence import MailboxState, SignedCheckpoint, StatusEntry, chain_status
 from carrefour.domain.messages import GENESIS_HASH
+from carrefour.services.unit_of_work import ClientCertificate
 
 #: The payload a purged message keeps: its digest stays in the tracking file.
 PURGED = "purged_at"
@@ -168,11 +187,65 @@ class SqlStatusLog:
             for row in self._conn.execute(select(tracking_checkpoints).order_by(c.position))
         ]
 
-    def clear_payloads(self, before: datetime) -> int:
+    def clear_payloads(self, before: datetime, *, limit: int) -> int:
         m = t.messages.c
+        chunk = (
+            select(m.niss, m.id)
+            .where(m.created_at < before, ~cast(m.payload, Text).contains(f'"{PURGED}"'))
+            .limit(limit)
+        )
+        if self._conn.dialect.name == "postgresql":
+            chunk = chunk.with_for_update(skip_locked=True)
+        keys = [tuple(row) for row in self._conn.execute(chunk)]
+        if not keys:
+            return 0
         result = self._conn.execute(
             update(t.messages)
-            .where(m.created_at < before, ~m.payload.as_string().contains(f'"{PURGED}"'))
+            .where(tuple_(m.niss, m.id).in_(keys))
             .values(payload={PURGED: before.isoformat(timespec="seconds")})
         )
         return int(result.rowcount)
+
+
+class SqlHeartbeats:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def beat(self, worker: str, at: datetime) -> None:
+        h = worker_heartbeats.c
+        changed = self._conn.execute(
+            update(worker_heartbeats).where(h.worker == worker).values(at=at)
+        ).rowcount
+        if not changed:
+            self._conn.execute(insert(worker_heartbeats).values(worker=worker, at=at))
+
+    def newest(self) -> datetime | None:
+        value = self._conn.execute(select(func.max(worker_heartbeats.c.at))).scalar()
+        return value if isinstance(value, datetime) else None
+
+
+class SqlCertificateRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, certificate: ClientCertificate) -> None:
+        c = client_certificates.c
+        self._conn.execute(
+            delete(client_certificates).where(c.fingerprint == certificate.fingerprint)
+        )
+        self._conn.execute(
+            insert(client_certificates).values(
+                {name: getattr(certificate, name) for name in ClientCertificate.__slots__}
+            )
+        )
+
+    def get(self, fingerprint: str) -> ClientCertificate | None:
+        c = client_certificates.c
+        row = self._conn.execute(
+            select(client_certificates).where(c.fingerprint == fingerprint)
+        ).first()
+        if row is None:
+            return None
+        return ClientCertificate(
+            **{name: getattr(row, name) for name in ClientCertificate.__slots__}
+        )

@@ -65,3 +65,13 @@ client_certificates = Table(
     Column("revoked_at", UtcDateTime),
     Index("ix_client_certificates_institution", "institution_id"),
 )
+
+# --- operations ---------------------------------------------------------------------------
+
+# The last round of each background worker (``delivery@host:pid``): ``/readyz`` needs a recent one.
+worker_heartbeats = Table(
+    "worker_heartbeats",
+    metadata,
+    Column("worker", String(120), primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+)

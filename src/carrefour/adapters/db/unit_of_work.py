@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Engine
 
 from carrefour.adapters.db.careers import SqlCareerRepository
 from carrefour.adapters.db.console import SqlConsoleRepository
-from carrefour.adapters.db.evidence import SqlStatusLog
+from carrefour.adapters.db.evidence import SqlCertificateRepository, SqlHeartbeats, SqlStatusLog
 from carrefour.adapters.db.messaging import (
     SqlMailboxRepository,
     SqlMessageRepository,
@@ -64,6 +64,8 @@ class SqlUnitOfWork:
         self.inami = SqlInamiRepository(conn)
         self.console = SqlConsoleRepository(conn)
         self.evidence = SqlStatusLog(conn)
+        self.heartbeats = SqlHeartbeats(conn)
+        self.certificates = SqlCertificateRepository(conn)
         return self
 
     def __exit__(

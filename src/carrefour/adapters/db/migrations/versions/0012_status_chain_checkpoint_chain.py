@@ -1,5 +1,5 @@
 """the status chain (every change of a mailbox row, append-only), chained checkpoints, credential
-expiry and client certificates
+expiry, client certificates and worker heartbeats
 
 Revision ID: 0012
 Revises: 0006
@@ -160,9 +160,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("fingerprint", name=op.f("pk_client_certificates")),
     )
     op.create_index("ix_client_certificates_institution", "client_certificates", ["institution_id"])
+    op.create_table(
+        "worker_heartbeats",
+        sa.Column("worker", sa.String(length=120), nullable=False),
+        sa.Column("at", _time, nullable=False),
+        sa.PrimaryKeyConstraint("worker", name=op.f("pk_worker_heartbeats")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("worker_heartbeats")
     op.drop_table("client_certificates")
     with op.batch_alter_table("credentials") as batch:
         batch.drop_column("expires_at")

@@ -8,6 +8,10 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from carrefour.adapters.db.careers import SqlCareerRepository
+from carrefour.adapters.db.case_work import (
+    SqlCaseWorkRepository,
+    SqlInsurabilityRequestRepository,
+)
 from carrefour.adapters.db.messaging import (
     SqlMailboxRepository,
     SqlMessageRepository,
@@ -60,6 +64,9 @@ class SqlUnitOfWork:
         self.batches = SqlBatchRepository(conn)
         self.insurability = SqlInsurabilityRepository(conn)
         self.inami = SqlInamiRepository(conn)
+        # INAMI cell case work and L410 requests through the network
+        self.case_work = SqlCaseWorkRepository(conn)
+        self.insurability_requests = SqlInsurabilityRequestRepository(conn)
         return self
 
     def __exit__(

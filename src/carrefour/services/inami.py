@@ -8,6 +8,12 @@ The proof ends by itself when a definitive voucher for the period arrives
 (``services.vouchers`` marks it ``superseded``) and has no effect after ``valid_until``
 (``expired``, computed when read). The cell and INAMI read the data of every paper voucher
 (form A911) with ``a911_records``.
+
+The cell examines the documents the person brought (``add_document``: a PDF or image, stored
+with its SHA-256 digest, for the cell and the case's mutuality), intervenes with an emitter
+(``request_intervention``: an ``intervention-request`` to send, correct or explain a voucher),
+which answers (``answer_intervention``: an ``intervention-answer``), and closes the case with an
+outcome (``close_case``); ``case_detail`` shows the whole thread.
 """
 
 from __future__ import annotations

@@ -14,12 +14,14 @@ from carrefour.adapters.db.migrate import schema_revision, upgrade_schema
 from carrefour.adapters.db.unit_of_work import SqlUnitOfWork
 from carrefour.adapters.documents.renderer import PdfRenderer
 from carrefour.adapters.formats.parser import FormatsBatchParser
+from carrefour.adapters.push import HttpPushSender
 from carrefour.adapters.signing import Ed25519FileSigner
 from carrefour.config import Settings, load_settings
 from carrefour.domain.catalogue import Catalogue
 from carrefour.domain.errors import SchemaNotReady
 from carrefour.domain.evidence import SignatureCheck
 from carrefour.services.batches import BatchParser
+from carrefour.services.insurability import NetworkSender
 from carrefour.services.unit_of_work import CheckpointJournal, Clock, DocumentRenderer, Signer
 
 
@@ -45,10 +47,12 @@ class Hub:
     signer: Signer = field(init=False)
     journal: CheckpointJournal = field(init=False)
     catalogue: Catalogue = field(init=False)
+    network: NetworkSender = field(init=False)  # L410 requests offered to a CAS's endpoint
 
     def __post_init__(self) -> None:
         self.signer = Ed25519FileSigner(self.settings.signing_key)
         self.journal = CheckpointFile(self.settings.checkpoint_directory)
+        self.network = HttpPushSender(timeout_seconds=self.settings.insurability_timeout_seconds)
         self.reload_catalogue()
 
     def uow(self) -> SqlUnitOfWork:

@@ -30,6 +30,15 @@ class Settings(BaseSettings):
         ge=0,
         description="a larger batch file is stored and processed by the batch worker (202)",
     )
+    # INAMI cell case documents and L410 consultations through the network
+    case_document_max_bytes: int = Field(
+        default=10_000_000, ge=1, description="the largest document a case accepts"
+    )
+    insurability_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="how long an L410 request waits for the CAS's push endpoint to answer",
+    )
     signing_key: Path = Field(
         default=Path("./carrefour-signing.key"),
         description="Ed25519 key that signs tracking checkpoints (created on first checkpoint)",

@@ -1,7 +1,8 @@
 """A real HTTP endpoint for push delivery tests: it records what it receives and can misbehave.
 
 ``PushServer`` listens on 127.0.0.1 (a free port chosen once, kept across restarts) in a thread.
-It answers every POST with the status it is told to (``answer_with(503)``), and ``stop()`` closes
+It answers every POST with the status it is told to (``answer_with(503)``), with ``reply`` as
+its body when set, after ``delay`` seconds, and ``stop()`` closes
 the socket so that the hub meets a refused connection until ``start()`` opens it again.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -37,6 +39,9 @@ class _Handler(BaseHTTPRequestHandler):
         status = owner.status
         owner.record(Received(body, self.headers.get("Idempotency-Key"), status))
         payload = b'{"ok": true}' if 200 <= status < 300 else b'{"error": "not now"}'
+        if owner.reply is not None and 200 <= status < 300:
+            payload = json.dumps(owner.reply).encode()
+        time.sleep(owner.delay)
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
@@ -60,6 +65,8 @@ class PushServer:
 
     def __init__(self) -> None:
         self.status = 200
+        self.reply: dict[str, Any] | None = None  # the JSON object a 2xx answers with
+        self.delay = 0.0  # seconds before answering
         self._received: list[Received] = []
         self._lock = threading.Lock()
         self._port = 0

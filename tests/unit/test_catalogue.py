@@ -82,6 +82,11 @@ CONTRACT_FLOWS = [
     "rgti-assimilation",
     "pension-voucher",
     "inami-case",
+    # the INAMI cell's case work and L410 through the network
+    "intervention-request",
+    "intervention-answer",
+    "insurability-request",
+    "insurability-answer",
 ]
 
 L302_FIELDS = {

@@ -25,6 +25,8 @@ STATUS: dict[type[errors.CarrefourError], int] = {
     errors.Conflict: 409,
     errors.Unauthenticated: 401,
     errors.NotAuthorised: 403,
+    errors.DocumentTooLarge: 413,
+    errors.UnsupportedDocumentType: 415,
 }
 
 

@@ -140,6 +140,8 @@ class Catalogue:
     assimilation_codes: Mapping[int, str]
     flows: Mapping[str, Flow]
     rules: tuple[DeliberationRule, ...]
+    insurability_feeds: frozenset[str] = frozenset()
+    """The CAS that chose to have the hub answer L410 from the data they feed it."""
 
     def institution(self, institution_id: str) -> Institution:
         try:
@@ -395,6 +397,21 @@ def _parse_rules(
     return tuple(rules)
 
 
+def _parse_insurability_feeds(
+    data: Mapping[str, Any], institutions: Mapping[str, Institution]
+) -> frozenset[str]:
+    """The CAS listed in ``insurability_feeds``: each a known institution of sector 15, type 1."""
+    feeds: set[str] = set()
+    for index, item in enumerate(_table_list(data, "insurability_feeds")):
+        where = f"insurability_feeds[{index}]"
+        cas = _req_str(item, "cas", where)
+        found = institutions.get(cas)
+        if found is None or (found.sector, found.institution_type) != (15, 1):
+            raise ValueError(f"{where}: {cas!r} is not a CAS of the catalogue (15/1)")
+        feeds.add(cas)
+    return frozenset(feeds)
+
+
 def catalogue_from_mapping(data: Mapping[str, Any]) -> Catalogue:
     """Check and build the catalogue from the mapping read from the data file.
 
@@ -405,6 +422,7 @@ def catalogue_from_mapping(data: Mapping[str, Any]) -> Catalogue:
     categories, assimilations = _parse_code_lists(data)
     flows = _parse_flows(data)
     rules = _parse_rules(data, flows, capacities)
+    feeds = _parse_insurability_feeds(data, institutions)
     return Catalogue(
         institutions=MappingProxyType(institutions),
         capacities=MappingProxyType(capacities),
@@ -412,4 +430,5 @@ def catalogue_from_mapping(data: Mapping[str, Any]) -> Catalogue:
         assimilation_codes=MappingProxyType(assimilations),
         flows=MappingProxyType(flows),
         rules=rules,
+        insurability_feeds=feeds,
     )

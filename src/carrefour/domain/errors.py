@@ -153,3 +153,38 @@ class SchemaNotReady(CarrefourError):
 
     code = "schema-not-ready"
     title = "The database needs an upgrade"
+
+
+# --- INAMI's cell and L410 through the network ------------------------------------------------
+
+
+class NotAddressee(NotAuthorised):
+    """An answer from an institution the request was not sent to."""
+
+    code = "not-addressee"
+    title = "The request was not sent to this institution"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail, reason_code="not-authorised", status_code="MSG00013", **extra)
+
+
+class NotAffiliate(NotAuthorised):
+    """A CAS's L410 answer for a person who is not its affiliate during the quarter (RGTI)."""
+
+    code = "not-affiliate"
+    title = "The person is not this CAS's affiliate during the quarter"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail, reason_code="not-authorised", status_code="MSG00013", **extra)
+
+
+class DocumentTooLarge(InvalidInput):
+    code = "document-too-large"
+    title = "Document over the size limit"
+
+
+class UnsupportedDocumentType(InvalidInput):
+    """A document that is not one of the accepted types (read from its first bytes)."""
+
+    code = "unsupported-document-type"
+    title = "Document type not accepted"

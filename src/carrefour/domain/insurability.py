@@ -17,6 +17,13 @@ closed it yet (``answer_status``). A whole L410 answer is definitive only when i
 every CAS's part of it is definitive (``overall_status``); an answer without data is intermediate,
 since a CAS may still feed the quarter.
 
+**Through the network** (seed 002: "les mutualités devaient pouvoir consulter de façon
+complémentaire, via le réseau de la sécurité sociale, les données d'assurabilité auprès des
+caisses d'assurances sociales"): the hub finds the CAS the RGTI names for the quarter
+(``cas_of_quarter``); with none, the answer is definitive and negative at once; otherwise the CAS
+answers, and only for its own affiliate (``check_answer``). A CAS that chose it in the catalogue
+feeds its data to the hub instead, which answers for it as above.
+
 Standard library and ``carrefour.domain`` only.
 """
 
@@ -28,7 +35,7 @@ from datetime import date
 from enum import StrEnum
 
 from carrefour.domain.careers import Career
-from carrefour.domain.errors import InvalidCode, InvalidPeriod, NotAuthorised
+from carrefour.domain.errors import InvalidCode, InvalidPeriod, NotAffiliate, NotAuthorised
 from carrefour.domain.periods import Period, Quarter
 
 __all__ = [
@@ -37,6 +44,8 @@ __all__ = [
     "Contributions",
     "affiliated_in",
     "answer_status",
+    "cas_of_quarter",
+    "check_answer",
     "check_category",
     "check_feed",
     "overall_status",
@@ -56,6 +65,7 @@ class Contributions(StrEnum):
 class AnswerStatus(StrEnum):
     DEFINITIVE = "definitive"
     INTERMEDIATE = "intermediate"
+    PENDING = "pending"  # forwarded to the CAS, which has not answered yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +107,30 @@ def affiliated_in(career: Career, cas: str, quarter: Quarter) -> bool:
     """True when the person is affiliated with ``cas`` on at least one day of ``quarter``."""
     days = Period.of_quarter(quarter)
     return any(a.cas == cas and a.period.overlaps(days) for a in career.affiliations)
+
+
+def cas_of_quarter(career: Career, quarter: Quarter) -> str | None:
+    """The CAS the RGTI names for the person's ``quarter``: the one of the affiliation that
+    begins last among those that overlap it; ``None`` when the person was affiliated with no CAS
+    then. [assumption] a change of CAS in the course of a quarter (rare: it takes effect at the
+    start of a quarter) sends the consultation to the newer CAS."""
+    days = Period.of_quarter(quarter)
+    overlapping = [a for a in career.affiliations if a.period.overlaps(days)]
+    if not overlapping:
+        return None
+    return max(overlapping, key=lambda a: a.period.begin).cas
+
+
+def check_answer(career: Career, cas: str, quarter: Quarter) -> None:
+    """``NotAffiliate`` when ``cas`` answers for a person who is not its affiliate on any day of
+    ``quarter`` (seed 002: the CAS answers for its own affiliates)."""
+    if not affiliated_in(career, cas, quarter):
+        raise NotAffiliate(
+            f"CAS {cas!r} may not answer for {career.niss} about quarter {quarter}: the RGTI holds "
+            f"no affiliation of the person with {cas!r} during that quarter",
+            cas=cas,
+            quarter=str(quarter),
+        )
 
 
 def check_feed(career: Career, cas: str, quarter: Quarter, *, today: date) -> None:

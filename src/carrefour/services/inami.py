@@ -8,18 +8,37 @@ The proof ends by itself when a definitive voucher for the period arrives
 (``services.vouchers`` marks it ``superseded``) and has no effect after ``valid_until``
 (``expired``, computed when read). The cell and INAMI read the data of every paper voucher
 (form A911) with ``a911_records``.
+
+The cell examines the documents the person brought (``add_document``: a PDF or image, stored
+with its SHA-256 digest, for the cell and the case's mutuality), intervenes with an emitter
+(``request_intervention``: an ``intervention-request`` to send, correct or explain a voucher),
+which answers (``answer_intervention``: an ``intervention-answer``), and closes the case with an
+outcome (``close_case``); ``case_detail`` shows the whole thread.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Final
 
 from carrefour.domain.catalogue import Action, Institution
 from carrefour.domain.deliberations import authorise
-from carrefour.domain.errors import Conflict, InvalidInput, NotFound
+from carrefour.domain.errors import Conflict, InvalidInput, NotAddressee, NotFound
 from carrefour.domain.identifiers import format_niss
+from carrefour.domain.inami import (
+    CLOSED,
+    OPEN,
+    Answer,
+    InterventionAction,
+    Outcome,
+    check_answer,
+    check_document,
+    check_open,
+    parse_enum,
+    state_after,
+)
 from carrefour.domain.messages import DeliveryStatus, Message, TrackingEntry, visible_payload
 from carrefour.domain.periods import Period, Quarter
 from carrefour.domain.routing import addressed, recipients
@@ -31,9 +50,12 @@ from carrefour.services.messages import publish
 from carrefour.services.tracking import FLOW as TRACKING_FLOW
 from carrefour.services.tracking import visible_flows
 from carrefour.services.unit_of_work import (
+    CaseClosure,
+    CaseDocument,
     Document,
     DocumentRenderer,
     InamiCase,
+    Intervention,
     ProvisionalProof,
     UnitOfWork,
 )
@@ -48,16 +70,27 @@ from carrefour.services.vouchers import (
 CASE_FLOW: Final = "inami-case"
 PROOF_FLOW: Final = "provisional-proof"
 CELL: Final = "inami-sca"
+INTERVENTION_FLOW: Final = "intervention-request"
+INTERVENTION_ANSWER_FLOW: Final = "intervention-answer"
+#: The flows of a case's thread (each message's payload names the case).
+THREAD_FLOWS: Final = (CASE_FLOW, INTERVENTION_FLOW, INTERVENTION_ANSWER_FLOW, PROOF_FLOW)
+#: The document kind of a case document in the document store.
+CASE_DOCUMENT: Final = "case-document"
 #: The tracked flows the cell examines for a case: what each emitter sent about the person.
 VOUCHER_FLOWS: Final = (VOUCHER_FLOW, PENSION_FLOW, A911_FLOW)
 #: The longest free-text reason a mutuality may give.
 REASON_MAX_LENGTH: Final = 500
+#: The longest file name a case document keeps.
+FILENAME_MAX_LENGTH: Final = 200
+#: The file name extension of each accepted document type.
+EXTENSIONS: Final = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
+# Intervention statuses.
+WAITING: Final = "waiting"
+ANSWERED: Final = "answered"
 #: The most cases a list scans per request before giving up on filling a page.
 _MAX_SCAN: Final = 100_000
 
-# Case and proof statuses.
-OPEN: Final = "open"
-PROOF_ISSUED: Final = "proof-issued"
+# Proof statuses (a case's states live in ``carrefour.domain.inami``).
 ACTIVE: Final = "active"
 SUPERSEDED: Final = "superseded"
 EXPIRED: Final = "expired"
@@ -228,6 +261,10 @@ class CaseDetail:
     proofs: list[ProvisionalProof]  # with their status as of today (``expired`` computed)
     tracking: list[TrackedVoucher]
     message_id: str | None  # the mutuality's ``inami-case`` message
+    documents: list[CaseDocument]
+    interventions: list[Intervention]
+    closure: CaseClosure | None
+    thread: list[Message]  # the case's messages, oldest first
 
 
 def _visible_case(uow: UnitOfWork, caller: Institution, case_id: str) -> InamiCase:
@@ -238,11 +275,26 @@ def _visible_case(uow: UnitOfWork, caller: Institution, case_id: str) -> InamiCa
     return case
 
 
+def _thread(uow: UnitOfWork, case: InamiCase) -> list[Message]:
+    """The case's messages, oldest first: the mutuality's request, the cell's interventions and
+    the emitters' answers, the provisional proofs."""
+    found = {
+        m.id: m
+        for m in uow.messages.of_niss(case.niss)
+        if m.flow in THREAD_FLOWS and m.payload.get("case_id") == case.id
+    }
+    # The tracking file's order is the order the hub published them in.
+    order = {
+        e.message_id: i
+        for i, e in reversed(
+            list(enumerate(uow.tracking.select(niss=case.niss, flows=list(THREAD_FLOWS))))
+        )
+    }
+    return sorted(found.values(), key=lambda m: (m.created_at, order.get(m.id, len(order))))
+
+
 def _case_message(uow: UnitOfWork, case: InamiCase) -> Message | None:
-    for message in uow.messages.of_niss(case.niss):
-        if message.flow == CASE_FLOW and message.payload.get("case_id") == case.id:
-            return message
-    return None
+    return next((m for m in _thread(uow, case) if m.flow == CASE_FLOW), None)
 
 
 def _voucher_tracking(uow: UnitOfWork, caller: Institution, niss: str) -> list[TrackedVoucher]:
@@ -282,9 +334,22 @@ def case_detail(uow: UnitOfWork, *, caller: Institution, case_id: str) -> CaseDe
         for p in uow.inami.proofs(case.niss, case_id=case.id)
     ]
     tracking = _voucher_tracking(uow, caller, case.niss)
-    message = _case_message(uow, case)
+    thread = _thread(uow, case)
+    message = next((m for m in thread if m.flow == CASE_FLOW), None)
+    documents = uow.case_work.documents(case.niss, case.id)
+    interventions = uow.case_work.interventions(case.niss, case.id)
+    closure = uow.case_work.closure(case.niss, case.id)
     uow.commit()
-    return CaseDetail(case, proofs, tracking, message.id if message else None)
+    return CaseDetail(
+        case,
+        proofs,
+        tracking,
+        message.id if message else None,
+        documents,
+        interventions,
+        closure,
+        thread,
+    )
 
 
 # --- the provisional proof ---------------------------------------------------------------------
@@ -326,6 +391,7 @@ def issue_provisional_proof(
     )
     if case is None:
         raise NotFound(f"no INAMI case {case_id}", case_id=case_id)
+    check_open(case.status, case.id)
     period = Period(case.begin, case.end)
     found = _in_order_voucher(uow, case)
     if found is not None:
@@ -431,7 +497,9 @@ def issue_provisional_proof(
         issued_at=now,
     )
     uow.inami.add_proof(proof)
-    uow.inami.update_case(replace(case, status=PROOF_ISSUED, updated_at=now))
+    waiting = [i.id for i in uow.case_work.interventions(case.niss, case.id) if i.answer is None]
+    status = state_after(proofs_issued=True, waiting=waiting)
+    uow.inami.update_case(replace(case, status=status, updated_at=now))
     uow.commit()
     return proof
 
@@ -475,3 +543,313 @@ def a911_records(
             break
     uow.commit()
     return A911Page(items, None if position is None else str(position))
+
+
+# --- case work: documents, interventions, closing ----------------------------------------------
+
+
+def _case_for_work(uow: UnitOfWork, caller: Institution, case_id: str) -> InamiCase:
+    """A case the caller may attach documents to and read them from: the cell and the mutuality
+    that opened it (anyone else: 404, as if the case did not exist)."""
+    case = _visible_case(uow, caller, case_id)
+    if caller.id not in (CELL, case.mutuality):
+        raise NotFound(f"no INAMI case {case_id} for {caller.id}", case_id=case_id)
+    return case
+
+
+def _open_case_of_cell(uow: UnitOfWork, caller: Institution, case_id: str) -> InamiCase:
+    """A case the caller works as the cell (intervenes, closes): refused, and logged, for anyone
+    the ``intervention-request`` deliberation does not name; 409 when the case is closed."""
+    case = uow.inami.case(case_id)
+    require(
+        uow,
+        caller=caller,
+        action=Action.SEND,
+        flow=INTERVENTION_FLOW,
+        niss=case.niss if case else None,
+        reference=case_id,
+    )
+    if case is None:
+        raise NotFound(f"no INAMI case {case_id}", case_id=case_id)
+    check_open(case.status, case.id)
+    return case
+
+
+def _text(value: str, field: str) -> str:
+    text = value.strip()
+    if len(text) > REASON_MAX_LENGTH:
+        raise InvalidInput(
+            f"the {field} is longer than {REASON_MAX_LENGTH} characters", field=field
+        )
+    return text
+
+
+def _restate(uow: UnitOfWork, case: InamiCase, at: datetime) -> InamiCase:
+    """The case with the state its interventions and proofs give it (a closed case stays so)."""
+    if case.status == CLOSED:
+        return case
+    waiting = [i.id for i in uow.case_work.interventions(case.niss, case.id) if i.answer is None]
+    proofs = bool(uow.inami.proofs(case.niss, case_id=case.id))
+    updated = replace(
+        case, status=state_after(proofs_issued=proofs, waiting=waiting), updated_at=at
+    )
+    uow.inami.update_case(updated)
+    return updated
+
+
+def add_document(
+    uow: UnitOfWork,
+    *,
+    caller: Institution,
+    case_id: str,
+    content: bytes,
+    filename: str | None,
+    declared_type: str | None,
+    max_bytes: int,
+) -> CaseDocument:
+    """The cell or the case's mutuality attaches a document the person brought (a PDF, PNG or
+    JPEG; its type read from its bytes), stored with its SHA-256 digest. Refused, with nothing
+    written: over ``max_bytes`` (``document-too-large``), another type
+    (``unsupported-document-type``), a closed case (409)."""
+    case = _case_for_work(uow, caller, case_id)
+    check_open(case.status, case.id)
+    media_type = check_document(content, max_bytes=max_bytes, declared=declared_type)
+    name = (filename or "").strip()
+    if len(name) > FILENAME_MAX_LENGTH:
+        raise InvalidInput(
+            f"the file name is longer than {FILENAME_MAX_LENGTH} characters", field="filename"
+        )
+    now = uow.clock.now()
+    document_id = new_id()
+    record = CaseDocument(
+        id=document_id,
+        niss=case.niss,
+        case_id=case.id,
+        filename=name or f"{document_id}{EXTENSIONS[media_type]}",
+        media_type=media_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=caller.id,
+        uploaded_at=now,
+    )
+    uow.documents.add(
+        Document(
+            id=document_id,
+            niss=case.niss,
+            kind=CASE_DOCUMENT,
+            readers=tuple(dict.fromkeys((CELL, case.mutuality))),
+            message_id=None,
+            media_type=media_type,
+            content=content,
+            created_at=now,
+        )
+    )
+    uow.case_work.add_document(record)
+    uow.inami.update_case(replace(case, updated_at=now))
+    uow.commit()
+    return record
+
+
+def case_documents(uow: UnitOfWork, *, caller: Institution, case_id: str) -> list[CaseDocument]:
+    """The case's documents, oldest first, for the cell and the case's mutuality."""
+    case = _case_for_work(uow, caller, case_id)
+    found = uow.case_work.documents(case.niss, case.id)
+    uow.commit()
+    return found
+
+
+def case_document(
+    uow: UnitOfWork, *, caller: Institution, case_id: str, document_id: str
+) -> tuple[CaseDocument, bytes]:
+    """One document of a case and its bytes, for the cell and the case's mutuality."""
+    case = _case_for_work(uow, caller, case_id)
+    record = next(
+        (d for d in uow.case_work.documents(case.niss, case.id) if d.id == document_id), None
+    )
+    stored = uow.documents.get(document_id) if record is not None else None
+    uow.commit()
+    if record is None or stored is None:
+        raise NotFound(
+            f"no document {document_id} in case {case_id}", case_id=case_id, document_id=document_id
+        )
+    return record, stored.content
+
+
+def request_intervention(
+    uow: UnitOfWork,
+    *,
+    caller: Institution,
+    case_id: str,
+    emitter: str,
+    action: str,
+    begin: date | None = None,
+    end: date | None = None,
+    voucher_message_id: str | None = None,
+    note: str = "",
+) -> Intervention:
+    """The cell asks ``emitter`` to send, correct or explain the person's voucher for a period
+    (default: the case's): an ``intervention-request`` in the emitter's mailbox. The case waits
+    for the emitter until it answers."""
+    case = _open_case_of_cell(uow, caller, case_id)
+    kind = parse_enum(InterventionAction, action, "action")
+    period = Period(begin or case.begin, end or case.end)
+    text = _text(note, "note")
+    if voucher_message_id is not None:
+        voucher = uow.messages.get(voucher_message_id)
+        if voucher is None or voucher.niss != case.niss:
+            raise InvalidInput(
+                f"no message {voucher_message_id} about this person",
+                field="voucher_message_id",
+                message_id=voucher_message_id,
+            )
+    now = uow.clock.now()
+    to = addressed(INTERVENTION_FLOW, emitter, now.date(), catalogue=uow.catalogue)
+    intervention_id = new_id()
+    end_day = period.end or case.end
+    message = publish(
+        uow,
+        flow=INTERVENTION_FLOW,
+        sender=caller.id,
+        niss=case.niss,
+        payload={
+            "intervention_id": intervention_id,
+            "case_id": case.id,
+            "niss": case.niss,
+            "action": kind.value,
+            "begin": period.begin.isoformat(),
+            "end": end_day.isoformat(),
+            "voucher_message_id": voucher_message_id,
+            "note": text,
+        },
+        recipients=[to],
+        event_date=period.begin,
+        period=str(period),
+        in_reply_to=(request.id if (request := _case_message(uow, case)) else None),
+    )
+    intervention = Intervention(
+        id=intervention_id,
+        niss=case.niss,
+        case_id=case.id,
+        emitter=to.institution,
+        action=kind.value,
+        begin=period.begin,
+        end=end_day,
+        voucher_message_id=voucher_message_id,
+        note=text,
+        status=WAITING,
+        request_message_id=message.id,
+        created_at=now,
+    )
+    uow.case_work.add_intervention(intervention)
+    _restate(uow, case, now)
+    uow.commit()
+    return intervention
+
+
+def answer_intervention(
+    uow: UnitOfWork,
+    *,
+    caller: Institution,
+    intervention_id: str,
+    answer: str,
+    message_id: str | None = None,
+    reason: str | None = None,
+) -> Intervention:
+    """The emitter answers the cell: ``sent`` or ``corrected`` (naming the voucher message it
+    sent), or ``no-obligation`` (with its reason): an ``intervention-answer`` in the cell's
+    mailbox, and the case leaves ``waiting-emitter``. Only the emitter the request was sent to
+    may answer (``not-addressee``, nothing written); a request answers once (409)."""
+    intervention = uow.case_work.intervention(intervention_id)
+    if intervention is None:
+        raise NotFound(f"no intervention {intervention_id}", intervention_id=intervention_id)
+    if caller.id != intervention.emitter:
+        raise NotAddressee(
+            f"intervention {intervention_id} was sent to {intervention.emitter}, not to "
+            f"{caller.id}; only its addressee answers it",
+            intervention_id=intervention_id,
+            addressee=intervention.emitter,
+        )
+    require(
+        uow,
+        caller=caller,
+        action=Action.SEND,
+        flow=INTERVENTION_ANSWER_FLOW,
+        niss=intervention.niss,
+        reference=intervention_id,
+    )
+    if intervention.answer is not None:
+        raise Conflict(
+            f"intervention {intervention_id} was already answered {intervention.answer!r}",
+            reason="already-answered",
+            intervention_id=intervention_id,
+            answer=intervention.answer,
+        )
+    kind = parse_enum(Answer, answer, "answer")
+    text = _text(reason or "", "reason")
+    check_answer(kind, message_id=message_id, reason=text)
+    if kind is not Answer.NO_OBLIGATION and message_id is not None:
+        sent = uow.messages.get(message_id)
+        if sent is None or sent.niss != intervention.niss or sent.sender != caller.id:
+            raise InvalidInput(
+                f"no message {message_id} sent by {caller.id} about this person",
+                field="message_id",
+                message_id=message_id,
+            )
+    now = uow.clock.now()
+    to = addressed(INTERVENTION_ANSWER_FLOW, CELL, now.date(), catalogue=uow.catalogue)
+    period = Period(intervention.begin, intervention.end)
+    message = publish(
+        uow,
+        flow=INTERVENTION_ANSWER_FLOW,
+        sender=caller.id,
+        niss=intervention.niss,
+        payload={
+            "intervention_id": intervention.id,
+            "case_id": intervention.case_id,
+            "niss": intervention.niss,
+            "answer": kind.value,
+            "message_id": message_id if kind is not Answer.NO_OBLIGATION else None,
+            "reason": text or None,
+        },
+        recipients=[to],
+        event_date=intervention.begin,
+        period=str(period),
+        in_reply_to=intervention.request_message_id,
+    )
+    answered = replace(
+        intervention,
+        status=ANSWERED,
+        answer=kind.value,
+        sent_message_id=message_id if kind is not Answer.NO_OBLIGATION else None,
+        answer_reason=text or None,
+        answer_message_id=message.id,
+        answered_at=now,
+    )
+    uow.case_work.update_intervention(answered)
+    case = uow.inami.case(intervention.case_id)
+    if case is not None:
+        _restate(uow, case, now)
+    uow.commit()
+    return answered
+
+
+def close_case(
+    uow: UnitOfWork, *, caller: Institution, case_id: str, outcome: str, note: str = ""
+) -> CaseClosure:
+    """The cell closes a case with its outcome; nothing more is added to it afterwards."""
+    case = _open_case_of_cell(uow, caller, case_id)
+    kind = parse_enum(Outcome, outcome, "outcome")
+    text = _text(note, "note")
+    now = uow.clock.now()
+    closure = CaseClosure(
+        niss=case.niss,
+        case_id=case.id,
+        outcome=kind.value,
+        note=text,
+        closed_by=caller.id,
+        closed_at=now,
+    )
+    uow.case_work.close(closure)
+    uow.inami.update_case(replace(case, status=CLOSED, updated_at=now))
+    uow.commit()
+    return closure

@@ -512,6 +512,101 @@ class CheckpointJournal(Protocol):
         ...
 
 
+# --- INAMI cell case work and L410 requests through the network --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDocument:
+    """A document of an INAMI case; its bytes are the ``Document`` of the same id."""
+
+    id: str
+    niss: str
+    case_id: str
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Intervention:
+    """The cell's request to an emitter about a case, and the emitter's answer."""
+
+    id: str
+    niss: str
+    case_id: str
+    emitter: str
+    action: str
+    begin: date
+    end: date
+    voucher_message_id: str | None
+    note: str
+    status: str
+    request_message_id: str
+    created_at: datetime
+    answer: str | None = None
+    sent_message_id: str | None = None
+    answer_reason: str | None = None
+    answer_message_id: str | None = None
+    answered_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseClosure:
+    niss: str
+    case_id: str
+    outcome: str
+    note: str
+    closed_by: str
+    closed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InsurabilityRequest:
+    """An L410 consultation forwarded to the person's CAS, and the CAS's answer."""
+
+    id: str
+    niss: str
+    quarter: str
+    mutuality: str
+    cas: str
+    state: str
+    request_message_id: str
+    created_at: datetime
+    answer: Mapping[str, Any] | None = None
+    answer_message_id: str | None = None
+    answered_at: datetime | None = None
+    last_error: str | None = None
+
+
+class CaseWorkRepository(Protocol):
+    def add_document(self, document: CaseDocument) -> None: ...
+
+    def documents(self, niss: str, case_id: str) -> list[CaseDocument]: ...
+
+    def add_intervention(self, intervention: Intervention) -> None: ...
+
+    def update_intervention(self, intervention: Intervention) -> None: ...
+
+    def intervention(self, intervention_id: str) -> Intervention | None: ...
+
+    def interventions(self, niss: str, case_id: str) -> list[Intervention]: ...
+
+    def close(self, closure: CaseClosure) -> None: ...
+
+    def closure(self, niss: str, case_id: str) -> CaseClosure | None: ...
+
+
+class InsurabilityRequestRepository(Protocol):
+    def add(self, request: InsurabilityRequest) -> None: ...
+
+    def update(self, request: InsurabilityRequest) -> None: ...
+
+    def get(self, request_id: str) -> InsurabilityRequest | None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Nothing is kept unless ``commit`` is called before the block ends."""
 
@@ -570,6 +665,12 @@ class UnitOfWork(Protocol):
 
     @property
     def certificates(self) -> CertificateRepository: ...
+    # INAMI cell case work and L410 requests through the network
+    @property
+    def case_work(self) -> CaseWorkRepository: ...
+
+    @property
+    def insurability_requests(self) -> InsurabilityRequestRepository: ...
 
     def __enter__(self) -> Self: ...
 

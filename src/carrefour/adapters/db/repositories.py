@@ -22,6 +22,7 @@ CATALOGUE_SECTIONS: Mapping[str, tuple[str, ...]] = {
     "assimilation_codes": ("code",),
     "flows": ("name",),
     "deliberations": ("id",),
+    "insurability_feeds": ("cas",),
 }
 INSTITUTION_FIELDS = (
     "id",

@@ -8,6 +8,10 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from carrefour.adapters.db.careers import SqlCareerRepository
+from carrefour.adapters.db.case_work import (
+    SqlCaseWorkRepository,
+    SqlInsurabilityRequestRepository,
+)
 from carrefour.adapters.db.console import SqlConsoleRepository
 from carrefour.adapters.db.evidence import SqlCertificateRepository, SqlHeartbeats, SqlStatusLog
 from carrefour.adapters.db.messaging import (
@@ -66,6 +70,9 @@ class SqlUnitOfWork:
         self.evidence = SqlStatusLog(conn)
         self.heartbeats = SqlHeartbeats(conn)
         self.certificates = SqlCertificateRepository(conn)
+        # INAMI cell case work and L410 requests through the network
+        self.case_work = SqlCaseWorkRepository(conn)
+        self.insurability_requests = SqlInsurabilityRequestRepository(conn)
         return self
 
     def __exit__(

@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from carrefour.adapters.db import (  # noqa: F401 - their tables join the metadata
     tables_console,
     tables_evidence,
+    tables_inami,
 )
 from carrefour.adapters.db.engine import make_engine
 from carrefour.adapters.db.tables import metadata

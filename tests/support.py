@@ -76,12 +76,11 @@ def integrate_all(hub: Hub, assignments: dict[str, str]) -> None:
         uow.commit()
 
 
-def tamper(hub: Hub, statement: str, **params: Any) -> int:
-    """Run ``statement`` against an append-only log as its owner would, the guard switched off
-    for that one statement: how an edit or a deletion behind the hub's back looks."""
+def tamper(hub: Hub, statement: str, table: str = "tracking", **params: Any) -> int:
+    """Run ``statement`` against an append-only log (``table``) as its owner would, the guard
+    switched off for that one statement: how an edit or a deletion behind the hub's back looks."""
     from sqlalchemy import text
 
-    table = "tracking"
     with hub.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"))

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from carrefour import __version__
 from carrefour.api import problems
+from carrefour.api.consultation_log import ConsultationLogMiddleware
 from carrefour.api.deps import HubDep
 from carrefour.api.routes import (
     batches,
@@ -37,6 +38,7 @@ def create_app(hub: Hub) -> FastAPI:
     )
     app.state.hub = hub
     problems.install(app)
+    app.add_middleware(ConsultationLogMiddleware, hub=hub)
     app.include_router(institutions.router)
     app.include_router(directory.router)
     app.include_router(careers.router)

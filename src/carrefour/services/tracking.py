@@ -13,6 +13,7 @@ from carrefour.domain.messages import (
     checkpoint_document,
     verify_chain,
 )
+from carrefour.services import consultations
 from carrefour.services.consultations import require
 from carrefour.services.directory import current_niss
 from carrefour.services.unit_of_work import Checkpoint, Signer, UnitOfWork
@@ -144,4 +145,5 @@ def verify(uow: UnitOfWork, *, signer: Signer | None = None) -> VerifyReport:
                     "entries at the end were deleted",
                 ),
             )
-    return VerifyReport(len(emitters), count, _check_checkpoints(uow, signer, chains))
+    broken = _check_checkpoints(uow, signer, chains) or consultations.verify_log(uow)
+    return VerifyReport(len(emitters), count, broken)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+import carrefour.adapters.db.tables_consultations  # noqa: F401  (its table joins the metadata)
 from carrefour.adapters.db.engine import make_engine
 from carrefour.adapters.db.tables import metadata
 

@@ -24,6 +24,8 @@ CATALOGUE_SECTIONS: Mapping[str, tuple[str, ...]] = {
     "assimilation_codes": ("code",),
     "flows": ("name",),
     "deliberations": ("id",),
+    "phases": ("value",),
+    "retroactivity": ("sector",),
 }
 INSTITUTION_FIELDS = (
     "id",

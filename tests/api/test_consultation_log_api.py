@@ -226,3 +226,61 @@ def test_verify_reports_an_edited_consultation_line(
     assert broken is not None
     assert broken.position == written[1].position
     assert "edited" in broken.reason
+
+
+def test_bcss_and_the_person_s_mutuality_read_who_consulted_the_person_page_by_page(
+    client: TestClient, credential: Credential, hub: Hub
+) -> None:
+    niss = make_niss()
+    integrate(client, credential("mut-100"), niss)
+    for _ in range(3):
+        client.get(f"/v1/rgti/careers/{niss}", headers=credential("mut-300"))
+
+    bcss = credential("bcss")
+    first = client.get("/v1/consultations", params={"niss": niss, "limit": 2}, headers=bcss)
+    assert first.status_code == 200, first.text
+    page = first.json()
+    assert [x["caller"] for x in page["items"]] == ["mut-300", "mut-300"]
+    assert all(x["allowed"] is False and x["flow"] == "rgti-career" for x in page["items"])
+    rest = client.get(
+        "/v1/consultations",
+        params={"niss": niss, "limit": 2, "after": page["next_cursor"]},
+        headers=bcss,
+    ).json()
+    assert [x["caller"] for x in rest["items"]] == ["mut-300", "mut-100"]
+    assert rest["items"][-1]["object_id"] is not None  # the integration names its line
+    assert rest["next_cursor"] is None
+
+    own = client.get("/v1/consultations", params={"niss": niss}, headers=credential("mut-100"))
+    assert own.status_code == 200
+    assert {x["caller"] for x in own.json()["items"]} >= {"mut-300", "bcss"}
+
+
+@pytest.mark.parametrize(("caller", "reason"), [("mut-300", "not-integrated"), ("onss", None)])
+def test_others_may_not_read_the_consultation_log_and_the_attempt_is_logged(
+    client: TestClient, credential: Credential, hub: Hub, caller: str, reason: str | None
+) -> None:
+    niss = make_niss()
+    integrate(client, credential("mut-100"), niss)
+    response = client.get("/v1/consultations", params={"niss": niss}, headers=credential(caller))
+    assert response.status_code == 403
+    assert response.json()["reason_code"] == (reason or "not-authorised")
+    assert "mut-100" not in response.text
+    line = refused_line(hub, niss, caller)
+    assert line.flow == "consultations"
+
+
+@pytest.mark.parametrize(
+    ("params", "kind"),
+    [
+        ({"niss": "12345678901"}, "invalid-niss"),
+        ({"niss": "68060105329", "after": "x"}, "invalid-input"),
+        ({}, "invalid-request"),
+    ],
+)
+def test_bad_consultation_log_queries_are_refused(
+    client: TestClient, credential: Credential, params: dict[str, str], kind: str
+) -> None:
+    response = client.get("/v1/consultations", params=params, headers=credential("bcss"))
+    assert response.status_code == 422
+    assert response.json()["type"] == PROBLEM + kind

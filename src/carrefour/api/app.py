@@ -15,6 +15,7 @@ from carrefour.api.deps import HubDep
 from carrefour.api.routes import (
     batches,
     careers,
+    consultations,
     directory,
     documents,
     inami,
@@ -49,6 +50,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(documents.router)
     app.include_router(insurability.router)
     app.include_router(inami.router)
+    app.include_router(consultations.router)
     app.include_router(console.router)
     app.mount("/console/static", StaticFiles(directory=console.STATIC_DIR), name="console-static")
 

@@ -306,7 +306,8 @@ def consultations_of(
     page at a time (``before`` the cursor of the previous page). For bcss and the institutions a
     rule of the catalogue allows; the consultation is itself logged."""
     niss = parse_niss(niss).value
-    require(uow, caller=caller, action=Action.CONSULT, flow=FLOW, niss=niss)
+    lines = uow.directory.lines_of(niss)
+    require(uow, caller=caller, action=Action.CONSULT, flow=FLOW, niss=niss, lines=lines)
     page = uow.consultations.select(niss=niss, before=before, limit=limit + 1)
     uow.commit()
     more = len(page) > limit

@@ -82,6 +82,7 @@ CONTRACT_FLOWS = [
     "rgti-assimilation",
     "pension-voucher",
     "inami-case",
+    "consultations",
 ]
 
 L302_FIELDS = {

@@ -87,6 +87,7 @@ CONTRACT_FLOWS = [
     "intervention-answer",
     "insurability-request",
     "insurability-answer",
+    "consultations",
 ]
 
 L302_FIELDS = {

@@ -10,10 +10,12 @@ from sqlalchemy import text
 
 from carrefour import __version__
 from carrefour.api import problems
+from carrefour.api.consultation_log import ConsultationLogMiddleware
 from carrefour.api.deps import HubDep
 from carrefour.api.routes import (
     batches,
     careers,
+    consultations,
     directory,
     documents,
     inami,
@@ -38,6 +40,7 @@ def create_app(hub: Hub) -> FastAPI:
     )
     app.state.hub = hub
     problems.install(app)
+    app.add_middleware(ConsultationLogMiddleware, hub=hub)
     app.include_router(institutions.router)
     app.include_router(directory.router)
     app.include_router(careers.router)
@@ -48,6 +51,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(documents.router)
     app.include_router(insurability.router)
     app.include_router(inami.router)
+    app.include_router(consultations.router)
     app.include_router(console.router)
     app.mount("/console/static", StaticFiles(directory=console.STATIC_DIR), name="console-static")
 

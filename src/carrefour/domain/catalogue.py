@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final
@@ -142,6 +142,20 @@ class Catalogue:
     rules: tuple[DeliberationRule, ...]
     insurability_feeds: frozenset[str] = frozenset()
     """The CAS that chose to have the hub answer L410 from the data they feed it."""
+    #: The phases of the person directory (value -> meaning); empty = phases not checked.
+    phases: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: Per sector, how many years back an integration may begin (absent = no limit).
+    retroactivity_years: Mapping[int, int] = field(default_factory=lambda: MappingProxyType({}))
+
+    def integrable_capacities(self, institution: Institution) -> frozenset[str]:
+        """The capacity codes the deliberations let ``institution``'s sector (and type) hold:
+        those named by a rule whose parties include it."""
+        return frozenset(
+            code
+            for rule in self.rules
+            if rule.allows_party(institution)
+            for code in rule.capacities
+        )
 
     def institution(self, institution_id: str) -> Institution:
         try:
@@ -412,6 +426,25 @@ def _parse_insurability_feeds(
     return frozenset(feeds)
 
 
+def _parse_integration_bounds(data: Mapping[str, Any]) -> tuple[dict[int, str], dict[int, int]]:
+    phases: dict[int, str] = {}
+    for index, item in enumerate(_table_list(data, "phases")):
+        where = f"phases[{index}]"
+        value = _int(item, "value", where)
+        if value < 0 or value in phases:
+            raise ValueError(f"{where}: phase {value} is negative or listed twice")
+        phases[value] = _req_str(item, "label", where)
+    years: dict[int, int] = {}
+    for index, item in enumerate(_table_list(data, "retroactivity")):
+        where = f"retroactivity[{index}]"
+        sector = _int(item, "sector", where)
+        limit = _int(item, "years", where)
+        if limit < 0 or sector in years:
+            raise ValueError(f"{where}: sector {sector}'s limit is negative or listed twice")
+        years[sector] = limit
+    return phases, years
+
+
 def catalogue_from_mapping(data: Mapping[str, Any]) -> Catalogue:
     """Check and build the catalogue from the mapping read from the data file.
 
@@ -423,6 +456,7 @@ def catalogue_from_mapping(data: Mapping[str, Any]) -> Catalogue:
     flows = _parse_flows(data)
     rules = _parse_rules(data, flows, capacities)
     feeds = _parse_insurability_feeds(data, institutions)
+    phases, years = _parse_integration_bounds(data)
     return Catalogue(
         institutions=MappingProxyType(institutions),
         capacities=MappingProxyType(capacities),
@@ -431,4 +465,6 @@ def catalogue_from_mapping(data: Mapping[str, Any]) -> Catalogue:
         flows=MappingProxyType(flows),
         rules=rules,
         insurability_feeds=feeds,
+        phases=MappingProxyType(phases),
+        retroactivity_years=MappingProxyType(years),
     )

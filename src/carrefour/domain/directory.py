@@ -12,7 +12,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 
-from carrefour.domain.errors import Conflict, InvalidPeriod, OverlappingIntegration
+from carrefour.domain.catalogue import Catalogue, Institution
+from carrefour.domain.errors import (
+    BeginBeforeBirth,
+    BeginBeyondRetroactivity,
+    CapacityNotAllowed,
+    Conflict,
+    InvalidPeriod,
+    InvalidPhase,
+    OverlappingIntegration,
+)
+from carrefour.domain.identifiers import parse_niss
 from carrefour.domain.periods import Period
 
 
@@ -59,6 +69,59 @@ def check_no_overlap(existing: Iterable[IntegrationLine], new: IntegrationLine) 
             f"for {clash.period} (line {clash.id}); the new period {new.period} overlaps it",
             line_id=clash.id,
             period=str(clash.period),
+        )
+
+
+def years_before(day: date, years: int) -> date:
+    """The same day ``years`` earlier (28 February for a 29 February that year lacks)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def check_bounds(
+    line: IntegrationLine, *, caller: Institution, catalogue: Catalogue, today: date
+) -> None:
+    """Refuse an integration (form I605) outside its bounds: a phase that is not one of the
+    catalogue's (``InvalidPhase``); a capacity no deliberation lets the caller's sector hold
+    (``CapacityNotAllowed``); a begin further back than the sector's retroactivity limit
+    (``BeginBeyondRetroactivity``) or before the birth date the NISS carries
+    (``BeginBeforeBirth``)."""
+    if catalogue.phases and line.phase not in catalogue.phases:
+        known = ", ".join(f"{value} ({label})" for value, label in sorted(catalogue.phases.items()))
+        raise InvalidPhase(
+            f"phase {line.phase} is not a phase of the person directory; phases: {known}",
+            phase=line.phase,
+            valid=sorted(catalogue.phases),
+        )
+    allowed = catalogue.integrable_capacities(caller)
+    if line.capacity not in allowed:
+        raise CapacityNotAllowed(
+            f"no deliberation lets {caller.id} (sector {caller.sector}/"
+            f"{caller.institution_type}) integrate a person with capacity {line.capacity}; "
+            f"allowed: {', '.join(sorted(allowed)) or 'none'}",
+            capacity=line.capacity,
+            valid=sorted(allowed),
+        )
+    begin = line.period.begin
+    years = catalogue.retroactivity_years.get(caller.sector)
+    if years is not None and begin < years_before(today, years):
+        earliest = years_before(today, years)
+        raise BeginBeyondRetroactivity(
+            f"begin {begin.isoformat()} is further back than sector {caller.sector}'s "
+            f"retroactivity limit of {years} years (the earliest begin today is "
+            f"{earliest.isoformat()})",
+            begin=begin.isoformat(),
+            earliest=earliest.isoformat(),
+        )
+    birth = parse_niss(line.niss).earliest_birth_date
+    if begin < birth:
+        raise BeginBeforeBirth(
+            f"begin {begin.isoformat()} is before the birth date NISS {line.niss} carries "
+            f"({birth.isoformat()} at the earliest)",
+            begin=begin.isoformat(),
+            birth=birth.isoformat(),
         )
 
 

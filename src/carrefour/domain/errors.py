@@ -67,6 +67,34 @@ class InvalidCode(InvalidInput):
     title = "Value not in its code list"
 
 
+class InvalidPhase(InvalidInput):
+    """An integration's phase that is not one of the catalogue's phases."""
+
+    code = "invalid-phase"
+    title = "Phase not in the catalogue"
+
+
+class CapacityNotAllowed(InvalidInput):
+    """A capacity that exists in the sector but that no deliberation lets the caller hold."""
+
+    code = "capacity-not-allowed"
+    title = "Capacity not allowed to this institution by the deliberations"
+
+
+class BeginBeyondRetroactivity(InvalidPeriod):
+    """An integration beginning further back than the sector's retroactivity limit."""
+
+    code = "begin-beyond-retroactivity"
+    title = "Begin date beyond the retroactivity limit"
+
+
+class BeginBeforeBirth(InvalidPeriod):
+    """An integration beginning before the birth date the NISS carries."""
+
+    code = "begin-before-birth"
+    title = "Begin date before the person's birth"
+
+
 class UnknownInstitution(CarrefourError):
     code = "unknown-institution"
     title = "Unknown institution"

@@ -354,7 +354,7 @@ def check_sender(voucher: Voucher, sender: Institution) -> None:
             f"{where} may not send {_ARTICLES[voucher.kind]}; "
             f"allowed senders: {_pair_names(allowed)}"
         )
-    raise _refusal(detail, kind=voucher.kind.value, sender=sender.id)
+    raise _refusal(detail, kind=voucher.kind.value, sender=sender.id, niss=voucher.niss)
 
 
 def check_pension_submission(sender: Institution) -> None:

@@ -53,16 +53,18 @@ def integrate(uow: UnitOfWork, *, caller: Institution, command: Integrate) -> In
     niss = parse_niss(command.niss).value
     period = Period(command.begin, command.end)
     uow.catalogue.capacity(caller.sector, command.capacity)
-    require(uow, caller=caller, action=Action.SEND, flow=FLOW, niss=niss)
+    line_id = new_id()
+    require(uow, caller=caller, action=Action.SEND, flow=FLOW, niss=niss, object_id=line_id)
     niss = current_niss(uow, niss)
     line = IntegrationLine(
-        id=new_id(),
+        id=line_id,
         niss=niss,
         institution=caller.id,
         capacity=command.capacity,
         phase=command.phase,
         period=period,
     )
+    rules.check_bounds(line, caller=caller, catalogue=uow.catalogue, today=uow.clock.today())
     rules.check_no_overlap(uow.directory.lines_of(niss), line)
     uow.directory.add(line, uow.clock.now())
     uow.commit()
@@ -81,7 +83,7 @@ def end_integration(
 ) -> IntegrationLine:
     """Form S607: end a line on ``end``. The line is kept, ended."""
     niss = parse_niss(niss).value
-    require(uow, caller=caller, action=Action.SEND, flow=FLOW, niss=niss)
+    require(uow, caller=caller, action=Action.SEND, flow=FLOW, niss=niss, object_id=line_id)
     line = rules.ended(_own_line(uow, caller, niss, line_id), end)
     uow.directory.set_end(niss, line_id, end, uow.clock.now(), "ended")
     uow.commit()
@@ -94,7 +96,7 @@ def cut_integration(
     """Form S607: cut ``period`` out of a line. The line is cancelled (kept in the history) and
     what remains of it becomes zero, one or two new lines."""
     niss = parse_niss(niss).value
-    require(uow, caller=caller, action=Action.SEND, flow=FLOW, niss=niss)
+    require(uow, caller=caller, action=Action.SEND, flow=FLOW, niss=niss, object_id=line_id)
     remains = rules.cut(_own_line(uow, caller, niss, line_id), period, _ids())
     now = uow.clock.now()
     uow.directory.cancel(niss, line_id, now, "cut")

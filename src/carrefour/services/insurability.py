@@ -62,8 +62,8 @@ def feed(
     during the quarter (``NotAuthorised``). A later feed of the same quarter replaces the earlier
     one, ``closed`` included (a CAS answers for what it sends, corrections too).
     """
-    require(uow, caller=caller, action=Action.SEND, flow=FLOW, niss=None)
     niss = current_niss(uow, niss)
+    require(uow, caller=caller, action=Action.SEND, flow=FLOW, niss=niss)
     period = parse_quarter(quarter)
     rules.check_category(contributor_category, uow.catalogue.contributor_categories)
     value = rules.parse_contributions(contributions)

@@ -11,7 +11,7 @@ from carrefour.domain.messages import (
     TrackingEntry,
     verify_chain,
 )
-from carrefour.services import evidence
+from carrefour.services import consultations, evidence
 from carrefour.services.consultations import require
 from carrefour.services.directory import current_niss
 from carrefour.services.unit_of_work import Checkpoint, CheckpointJournal, Signer, UnitOfWork
@@ -120,5 +120,7 @@ def verify(
                     "entries at the end were deleted",
                 ),
             )
-    broken = evidence.check(uow, signer=signer, journal=journal, chains=chains)
+    broken = evidence.check(uow, signer=signer, journal=journal, chains=chains) or (
+        consultations.verify_log(uow)
+    )
     return VerifyReport(len(emitters), count, broken)

@@ -5,7 +5,7 @@ Adapters implement them (``carrefour.adapters.db``); only ``carrefour.bootstrap`
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -52,6 +52,13 @@ class ConsultationEntry:
     status_code: str
     detail: str
     position: int | None = None
+    #: The object the request named by id (document, batch, case, line, message, affiliation).
+    object_id: str | None = None
+    #: The HTTP status the hub answered, when the line is an API request's.
+    http_status: int | None = None
+    #: The hash of the line before it in the log, and this line's own (set when it is written).
+    prev_hash: str = ""
+    hash: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,13 +251,35 @@ class ReplacementRepository(Protocol):
 
 
 class ConsultationLog(Protocol):
-    """Append-only: ``append`` and ``select``, nothing else."""
+    """Append-only and chained. ``append`` keeps the line until the unit of work ends: it is
+    written with the use case's commit, or, when the use case commits nothing more (refused,
+    failed, rolled back), in a transaction of its own before the unit of work closes."""
 
     def append(self, entry: ConsultationEntry) -> None: ...
 
     def select(
-        self, *, niss: str | None = None, caller: str | None = None, limit: int = 100
-    ) -> list[ConsultationEntry]: ...
+        self,
+        *,
+        niss: str | None = None,
+        caller: str | None = None,
+        before: int | None = None,
+        limit: int = 100,
+    ) -> list[ConsultationEntry]:
+        """Newest first; ``before`` a position: the lines older than it."""
+        ...
+
+    def chain(self) -> Iterator[ConsultationEntry]:
+        """Every line, oldest first (to verify the chain)."""
+        ...
+
+    def head(self) -> tuple[int, str]:
+        """How many lines were chained, and the last one's hash."""
+        ...
+
+    def niss_of(self, object_id: str) -> str | None:
+        """The NISS the object with this id (document, case, affiliation, message, directory
+        line) concerns, when the hub knows one."""
+        ...
 
 
 class MessageRepository(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -10,9 +10,12 @@ from sqlalchemy import Connection, Row, and_, delete, insert, or_, select, updat
 
 from carrefour.adapters.db import tables as t
 from carrefour.adapters.db import tables_evidence  # noqa: F401  (credentials.expires_at)
+from carrefour.adapters.db.tables_consultations import consultation_log_head
 from carrefour.domain.catalogue import Catalogue, catalogue_from_mapping
 from carrefour.domain.directory import IntegrationLine
+from carrefour.domain.messages import GENESIS_HASH
 from carrefour.domain.periods import Period
+from carrefour.services.consultations import chained
 from carrefour.services.unit_of_work import ConsultationEntry, CredentialRecord, LineHistory
 
 # Sections of the catalogue file kept in ``catalogue_entries``, with the field that keys them.
@@ -23,6 +26,8 @@ CATALOGUE_SECTIONS: Mapping[str, tuple[str, ...]] = {
     "flows": ("name",),
     "deliberations": ("id",),
     "insurability_feeds": ("cas",),
+    "phases": ("value",),
+    "retroactivity": ("sector",),
 }
 INSTITUTION_FIELDS = (
     "id",
@@ -274,27 +279,30 @@ class SqlReplacementRepository:
 
 
 class SqlConsultationLog:
+    """The consultation log. Lines wait in ``pending`` until ``write`` puts them on the given
+    connection, chained: the head row is locked (``FOR UPDATE`` on PostgreSQL; SQLite has one
+    writer), each line gets the previous line's hash, and the head moves to the last line."""
+
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self.pending: list[ConsultationEntry] = []
 
     def append(self, entry: ConsultationEntry) -> None:
-        self._conn.execute(
-            insert(t.consultation_log).values(
-                at=entry.at,
-                caller=entry.caller,
-                action=entry.action,
-                flow=entry.flow,
-                niss=entry.niss,
-                rule_id=entry.rule_id,
-                allowed=entry.allowed,
-                reason_code=entry.reason_code,
-                status_code=entry.status_code,
-                detail=entry.detail,
-            )
-        )
+        self.pending.append(entry)
+
+    def write(self, conn: Connection) -> None:
+        """Write the pending lines in ``conn``'s transaction (they stay pending until the unit
+        of work has committed it)."""
+        if self.pending:
+            write_consultation_lines(conn, self.pending)
 
     def select(
-        self, *, niss: str | None = None, caller: str | None = None, limit: int = 100
+        self,
+        *,
+        niss: str | None = None,
+        caller: str | None = None,
+        before: int | None = None,
+        limit: int = 100,
     ) -> list[ConsultationEntry]:
         c = t.consultation_log.c
         query = select(t.consultation_log)
@@ -302,20 +310,82 @@ class SqlConsultationLog:
             query = query.where(c.niss == niss)
         if caller is not None:
             query = query.where(c.caller == caller)
+        if before is not None:
+            query = query.where(c.position < before)
         query = query.order_by(c.position.desc()).limit(limit)
-        return [
-            ConsultationEntry(
-                at=row.at,
-                caller=row.caller,
-                action=row.action,
-                flow=row.flow,
-                niss=row.niss,
-                rule_id=row.rule_id,
-                allowed=row.allowed,
-                reason_code=row.reason_code,
-                status_code=row.status_code,
-                detail=row.detail,
-                position=row.position,
+        return [_consultation_entry(row) for row in self._conn.execute(query)]
+
+    def chain(self) -> Iterator[ConsultationEntry]:
+        c = t.consultation_log.c
+        query = select(t.consultation_log).where(c.hash.is_not(None)).order_by(c.position)
+        for row in self._conn.execute(query):
+            yield _consultation_entry(row)
+
+    def head(self) -> tuple[int, str]:
+        h = consultation_log_head.c
+        row = self._conn.execute(select(h.lines, h.hash).where(h.id == 1)).first()
+        return (0, GENESIS_HASH) if row is None else (int(row.lines), str(row.hash))
+
+    def niss_of(self, object_id: str) -> str | None:
+        for table in (t.documents, t.inami_cases, t.affiliations, t.messages):
+            query = select(table.c.niss).where(table.c.id == object_id).limit(1)
+            found = self._conn.execute(query).scalar()
+            if found is not None:
+                return str(found)
+        return None
+
+
+def write_consultation_lines(conn: Connection, entries: Sequence[ConsultationEntry]) -> None:
+    """Chain ``entries`` after the log's head and insert them, in ``conn``'s transaction."""
+    h = consultation_log_head.c
+    query = select(h.lines, h.hash).where(h.id == 1)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        conn.execute(insert(consultation_log_head).values(id=1, lines=0, hash=GENESIS_HASH))
+        count, previous = 0, GENESIS_HASH
+    else:
+        count, previous = int(row.lines), str(row.hash)
+    for line in chained(entries, previous):
+        conn.execute(
+            insert(t.consultation_log).values(
+                at=line.at,
+                caller=line.caller,
+                action=line.action,
+                flow=line.flow,
+                niss=line.niss,
+                rule_id=line.rule_id,
+                allowed=line.allowed,
+                reason_code=line.reason_code,
+                status_code=line.status_code,
+                detail=line.detail,
+                object_id=line.object_id,
+                http_status=line.http_status,
+                prev_hash=line.prev_hash,
+                hash=line.hash,
             )
-            for row in self._conn.execute(query)
-        ]
+        )
+        previous = line.hash
+        count += 1
+    conn.execute(update(consultation_log_head).where(h.id == 1).values(lines=count, hash=previous))
+
+
+def _consultation_entry(row: Row[Any]) -> ConsultationEntry:
+    return ConsultationEntry(
+        at=row.at,
+        caller=row.caller,
+        action=row.action,
+        flow=row.flow,
+        niss=row.niss,
+        rule_id=row.rule_id,
+        allowed=row.allowed,
+        reason_code=row.reason_code,
+        status_code=row.status_code,
+        detail=row.detail,
+        position=row.position,
+        object_id=row.object_id,
+        http_status=row.http_status,
+        prev_hash=row.prev_hash or "",
+        hash=row.hash or "",
+    )

@@ -115,6 +115,10 @@ consultation_log = Table(
     Column("reason_code", String(40)),
     Column("status_code", String(10), nullable=False),
     Column("detail", Text, nullable=False),
+    Column("object_id", String(64)),
+    Column("http_status", Integer),
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
     Index("ix_consultation_log_niss", "niss", "at"),
     Index("ix_consultation_log_caller", "caller", "at"),
 )

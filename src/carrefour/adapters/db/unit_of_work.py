@@ -33,6 +33,7 @@ from carrefour.adapters.db.vouchers import (
     SqlInsurabilityRepository,
 )
 from carrefour.domain.catalogue import Catalogue
+from carrefour.services.consultations import note_error
 from carrefour.services.unit_of_work import Clock
 
 
@@ -82,15 +83,24 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         conn = self.connection
+        note_error(exc)
         try:
             if conn.in_transaction():
                 conn.rollback()
+            if self.consultations.pending:
+                # The use case committed nothing more: its lines are written on their own.
+                with conn.begin():
+                    self.consultations.write(conn)
+                self.consultations.pending = []
         finally:
             conn.close()
             self._conn = None
 
     def commit(self) -> None:
+        """Commit the use case's work with the consultation lines it appended."""
+        self.consultations.write(self.connection)
         self.connection.commit()
+        self.consultations.pending = []
 
     def rollback(self) -> None:
         self.connection.rollback()

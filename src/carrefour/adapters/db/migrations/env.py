@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from carrefour.adapters.db import (  # noqa: F401 - their tables join the metadata
     tables_console,
+    tables_consultations,
     tables_evidence,
     tables_inami,
 )

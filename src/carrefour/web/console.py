@@ -19,7 +19,7 @@ from carrefour.domain.errors import CarrefourError
 from carrefour.domain.messages import DeliveryStatus
 from carrefour.services import console_users, operations
 from carrefour.services import tracking as tracking_service
-from carrefour.web import i18n
+from carrefour.web import i18n, person
 from carrefour.web.common import (
     COOKIE,
     COOKIE_PATH,
@@ -251,3 +251,7 @@ def consultations(
         entries=entries,
         error=error,
     )
+
+
+# The pages of the other modules join this router (``api.app`` includes this one only).
+router.include_router(person.router, prefix="")

@@ -135,3 +135,16 @@ def test_a_malformed_niss_is_a_clear_error(client: TestClient, hub: Hub) -> None
     response = client.get("/console/persons", params={"niss": "12345"})
     assert response.status_code == 422
     assert 'role="alert"' in response.text
+
+
+def test_paper_vouchers_are_counted_on_the_dashboard_and_in_the_metrics(
+    client: TestClient, hub: Hub
+) -> None:
+    for _ in range(3):
+        employee_voucher(hub, make_niss())
+    metrics = client.get("/metrics").text
+    assert 'carrefour_mailbox_messages{status="paper"} 3.0' in metrics
+    signed_in(client, hub, Role.OPERATOR)
+    board = client.get("/console/").text
+    assert "status-paper" in board
+    assert "<strong>3</strong>" in board

@@ -26,6 +26,7 @@ from carrefour.api.routes import (
 from carrefour.api.schemas import Health
 from carrefour.bootstrap import Hub
 from carrefour.domain.messages import DeliveryStatus
+from carrefour.services import operations
 from carrefour.web import console
 
 
@@ -72,7 +73,7 @@ def create_app(hub: Hub) -> FastAPI:
             registry=registry,
         )
         with hub.uow() as uow:
-            counts = uow.mailbox.counts()
+            counts = operations.delivery_counts(uow)
         for status in DeliveryStatus:
             gauge.labels(status=status.value).set(counts.get(status.value, 0))
         return PlainTextResponse(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

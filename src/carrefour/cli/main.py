@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from carrefour.cli import batches, careers, db, directory, institutions, messaging, users
+from carrefour.cli import (
+    batches,
+    careers,
+    db,
+    delivery_pause,
+    directory,
+    institutions,
+    messaging,
+    users,
+)
 from carrefour.cli.common import DatabaseOption, console, open_hub, reports_errors
 from carrefour.config import load_settings
 
@@ -21,6 +30,7 @@ app.add_typer(directory.app, name="directory")
 app.add_typer(careers.app, name="rgti")
 app.add_typer(batches.app, name="batch")
 app.add_typer(users.app, name="users")
+_ = delivery_pause  # its pause and resume commands join `carrefour institutions`
 app.command("mailbox")(messaging.mailbox)
 app.command("tracking")(messaging.tracking)
 app.command("verify")(messaging.verify)

@@ -201,3 +201,23 @@ def test_a_420_px_viewport_has_no_horizontal_scroll(demo: Demo, browser: object)
         assert no_horizontal_scroll(page), path
     page.goto(f"{demo.url}/console/persons/{niss}")  # type: ignore[attr-defined]
     page.screenshot(path=str(SHOTS / "person-420px.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_swagger_ui_works_offline(demo: Demo, browser: object) -> None:
+    context = browser.new_context()  # type: ignore[attr-defined]
+    outside: list[str] = []
+
+    def only_the_hub(route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        if url.startswith(demo.url) or url.startswith("data:"):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            outside.append(url)
+            route.abort()  # type: ignore[attr-defined]
+
+    context.route("**/*", only_the_hub)
+    page = context.new_page()
+    page.goto(f"{demo.url}/docs")
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert "Carrefour" in page.inner_text(".swagger-ui .info .title")
+    assert outside == []

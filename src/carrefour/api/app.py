@@ -27,7 +27,7 @@ from carrefour.api.schemas import Health
 from carrefour.bootstrap import Hub
 from carrefour.domain.messages import DeliveryStatus
 from carrefour.services import operations
-from carrefour.web import console
+from carrefour.web import apidocs, console
 
 
 def create_app(hub: Hub) -> FastAPI:
@@ -35,6 +35,8 @@ def create_app(hub: Hub) -> FastAPI:
         title="Carrefour",
         version=__version__,
         summary="Crossroads bank for social security: directory, deliberations, distribution.",
+        docs_url=None,  # served from vendored files by web.apidocs (offline)
+        redoc_url=None,
     )
     app.state.hub = hub
     problems.install(app)
@@ -50,6 +52,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(inami.router)
     app.include_router(console.router)
     app.mount("/console/static", StaticFiles(directory=console.STATIC_DIR), name="console-static")
+    apidocs.install(app)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     async def healthz(hub: HubDep) -> Health:

@@ -148,3 +148,15 @@ def test_paper_vouchers_are_counted_on_the_dashboard_and_in_the_metrics(
     board = client.get("/console/").text
     assert "status-paper" in board
     assert "<strong>3</strong>" in board
+
+
+def test_the_reference_pages_list_the_catalogue_for_every_role(
+    client: TestClient, hub: Hub
+) -> None:
+    signed_in(client, hub, Role.AGENT, "mut-100")
+    page = client.get("/console/reference", params={"lang": "nl"})
+    assert page.status_code == 200
+    text = page.text
+    for expected in ("cas-acerta", "rgti-career-consult-mutualities", "Beraadslagingen", "001"):
+        assert expected in text, expected
+    assert hub.catalogue.institution("mut-100").name_nl in text

@@ -19,7 +19,7 @@ from carrefour.domain.errors import CarrefourError
 from carrefour.domain.messages import DeliveryStatus
 from carrefour.services import console_users, operations
 from carrefour.services import tracking as tracking_service
-from carrefour.web import i18n, person
+from carrefour.web import i18n, person, reference
 from carrefour.web.common import (
     COOKIE,
     COOKIE_PATH,
@@ -255,3 +255,4 @@ def consultations(
 
 # The pages of the other modules join this router (``api.app`` includes this one only).
 router.include_router(person.router, prefix="")
+router.include_router(reference.router, prefix="")

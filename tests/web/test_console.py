@@ -272,3 +272,12 @@ def test_transactions_load_more_as_an_htmx_fragment(
     assert fragment.status_code == 200
     assert fragment.text.lstrip().startswith("<tr>")
     assert "<html" not in fragment.text
+
+
+def test_the_payload_is_shown_as_labelled_fields_with_the_raw_json_folded(
+    operator: TestClient, credential: Credential, hub: Hub
+) -> None:
+    _, message_id = start_message(operator, credential, hub)
+    page = operator.get(f"/console/messages/{message_id}").text
+    assert '<dt class="mono">contributor_category</dt><dd>A</dd>' in page
+    assert "<details><summary>Raw JSON</summary>" in page

@@ -215,6 +215,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "Minimum phase": ("Phase minimale", "Minimale fase"),
     "Sector": ("Secteur", "Sector"),
     "Label": ("Libellé", "Omschrijving"),
+    "Raw JSON": ("JSON brut", "Ruwe JSON"),
     # delivery states
     "queued": ("en attente", "wachtend"),
     "delivered": ("remis", "bezorgd"),

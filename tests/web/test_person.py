@@ -160,3 +160,18 @@ def test_the_reference_pages_list_the_catalogue_for_every_role(
     for expected in ("cas-acerta", "rgti-career-consult-mutualities", "Beraadslagingen", "001"):
         assert expected in text, expected
     assert hub.catalogue.institution("mut-100").name_nl in text
+
+
+def test_the_inami_cell_sees_a_persons_voucher_tracking_and_opens_the_paper_pdf(
+    client: TestClient, hub: Hub
+) -> None:
+    niss = make_niss()
+    outcome = employee_voucher(hub, niss)
+    signed_in(client, hub, Role.INAMI_CELL)
+    page = client.get(f"/console/persons/{niss}")
+    assert page.status_code == 200
+    assert "2025Q1" in page.text
+    assert "onss" in page.text  # the emitter of the voucher
+    pdf = client.get(f"/console/documents/{outcome.document_id}")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")

@@ -37,6 +37,7 @@ from carrefour.web.common import (
     page,
     root,
     same_origin,
+    set_login_cookie,
 )
 
 __all__ = ["COOKIE", "STATIC_DIR", "router"]
@@ -56,15 +57,7 @@ def home_of(role: Role) -> str:
 def login_form(request: Request) -> HTMLResponse:
     token = secrets.token_urlsafe(32)
     response = page(request, "login.html", error=None, csrf=token)
-    response.set_cookie(
-        LOGIN_COOKIE,
-        token,
-        max_age=3600,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
+    set_login_cookie(request, response, token)
     return response
 
 

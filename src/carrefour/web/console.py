@@ -15,9 +15,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carrefour.api.deps import HubDep
 from carrefour.domain.console import Role
-from carrefour.domain.errors import CarrefourError
+from carrefour.domain.errors import CarrefourError, NotFound
 from carrefour.domain.messages import DeliveryStatus
-from carrefour.services import console_users, operations
+from carrefour.services import console_users, delivery, operations
 from carrefour.services import tracking as tracking_service
 from carrefour.web import i18n, person, reference
 from carrefour.web.common import (
@@ -126,9 +126,31 @@ def dashboard(request: Request, hub: HubDep, who: Who) -> Response:
         return RedirectResponse(root(request) + home_of(who.role), status_code=303)
     with hub.uow() as uow:
         board = operations.dashboard(uow)
+        paused = uow.console.paused()
     return page(
-        request, "dashboard.html", who=who, board=board, statuses=list(DeliveryStatus), report=None
+        request,
+        "dashboard.html",
+        who=who,
+        board=board,
+        statuses=list(DeliveryStatus),
+        report=None,
+        paused=paused,
     )
+
+
+@router.post("/delivery/{institution}/{change}", dependencies=[CsrfChecked])
+def pause_or_resume(
+    request: Request, hub: HubDep, who: Operator, institution: str, change: str
+) -> Response:
+    """Pause or resume push delivery to a recipient, as ``carrefour institutions pause|resume``."""
+    with hub.uow() as uow:
+        if change == "pause":
+            delivery.pause(uow, institution=institution, by=who.name)
+        elif change == "resume":
+            delivery.resume(uow, institution=institution)
+        else:
+            raise NotFound(f"no change {change!r}: pause or resume")
+    return RedirectResponse(root(request) + "/", status_code=303)
 
 
 @router.post("/verify", dependencies=[CsrfChecked])
@@ -136,6 +158,7 @@ def verify(request: Request, hub: HubDep, who: Operator) -> HTMLResponse:
     with hub.uow() as uow:
         report = tracking_service.verify(uow, signer=hub.signer)
         board = None if htmx(request) else operations.dashboard(uow)
+        paused = uow.console.paused()
     if board is None:
         return page(request, "_verify.html", report=report)
     return page(
@@ -145,6 +168,7 @@ def verify(request: Request, hub: HubDep, who: Operator) -> HTMLResponse:
         board=board,
         statuses=list(DeliveryStatus),
         report=report,
+        paused=paused,
     )
 
 

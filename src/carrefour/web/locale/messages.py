@@ -216,6 +216,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "Sector": ("Secteur", "Sector"),
     "Label": ("Libellé", "Omschrijving"),
     "Raw JSON": ("JSON brut", "Ruwe JSON"),
+    "Push delivery": ("Envoi poussé", "Push-bezorging"),
+    "Paused since": ("En pause depuis", "Gepauzeerd sinds"),
+    "Resume": ("Reprendre", "Hervatten"),
+    "No recipient paused.": ("Aucun destinataire en pause.", "Geen bestemmeling gepauzeerd."),
+    "Pause push delivery": ("Suspendre l'envoi poussé", "Push-bezorging pauzeren"),
     # delivery states
     "queued": ("en attente", "wachtend"),
     "delivered": ("remis", "bezorgd"),

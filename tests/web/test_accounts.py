@@ -135,3 +135,20 @@ def test_an_agent_cannot_open_the_operators_pages(client: TestClient, hub: Hub) 
     assert post_login(client, name="marc", password=PASSWORD) == 303
     for path in ("/console/transactions", "/console/consultations", "/console/messages/x"):
         assert client.get(path).status_code == 403, path
+
+
+def test_after_an_expired_session_the_sign_in_page_works_at_once(
+    client: TestClient, hub: Hub, clock: FakeClock
+) -> None:
+    add(hub, "olivia", Role.OPERATOR)
+    assert post_login(client, name="olivia", password=PASSWORD) == 303
+    clock.advance(hours=hub.settings.console_session_hours + 1)
+    expired = client.get("/console/", follow_redirects=False)
+    assert expired.status_code == 401
+    again = client.post(
+        "/console/login",
+        data={"csrf": csrf_of(expired.text), "name": "olivia", "password": PASSWORD},
+        headers=SAME_ORIGIN,
+        follow_redirects=False,
+    )
+    assert again.status_code == 303

@@ -272,3 +272,27 @@ def test_transactions_load_more_as_an_htmx_fragment(
     assert fragment.status_code == 200
     assert fragment.text.lstrip().startswith("<tr>")
     assert "<html" not in fragment.text
+
+
+def test_the_payload_is_shown_as_labelled_fields_with_the_raw_json_folded(
+    operator: TestClient, credential: Credential, hub: Hub
+) -> None:
+    _, message_id = start_message(operator, credential, hub)
+    page = operator.get(f"/console/messages/{message_id}").text
+    assert '<dt class="mono">contributor_category</dt><dd>A</dd>' in page
+    assert "<details><summary>Raw JSON</summary>" in page
+
+
+def test_an_operator_pauses_and_resumes_push_delivery_from_the_console(
+    operator: TestClient, credential: Credential, hub: Hub
+) -> None:
+    _, message_id = start_message(operator, credential, hub)
+    assert "/console/delivery/mut-100/pause" in operator.get(f"/console/messages/{message_id}").text
+    paused = operator.post("/console/delivery/mut-100/pause", headers=SAME_ORIGIN)
+    assert paused.status_code == 200
+    assert "/console/delivery/mut-100/resume" in paused.text
+    with hub.uow() as uow:
+        assert uow.console.paused_at("mut-100") is not None
+    resumed = operator.post("/console/delivery/mut-100/resume", headers=SAME_ORIGIN)
+    assert "No recipient paused." in resumed.text
+    assert operator.post("/console/delivery/mut-100/stop", headers=SAME_ORIGIN).status_code == 404

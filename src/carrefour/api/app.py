@@ -29,7 +29,8 @@ from carrefour.api.routes import (
 from carrefour.api.schemas import Health
 from carrefour.bootstrap import Hub
 from carrefour.domain.messages import DeliveryStatus
-from carrefour.web import console
+from carrefour.services import operations
+from carrefour.web import apidocs, console
 
 
 def create_app(hub: Hub) -> FastAPI:
@@ -37,6 +38,8 @@ def create_app(hub: Hub) -> FastAPI:
         title="Carrefour",
         version=__version__,
         summary="Crossroads bank for social security: directory, deliberations, distribution.",
+        docs_url=None,  # served from vendored files by web.apidocs (offline)
+        redoc_url=None,
     )
     app.state.hub = hub
     problems.install(app)
@@ -54,6 +57,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(consultations.router)
     app.include_router(console.router)
     app.mount("/console/static", StaticFiles(directory=console.STATIC_DIR), name="console-static")
+    apidocs.install(app)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     async def healthz(hub: HubDep) -> Health:
@@ -79,7 +83,7 @@ def create_app(hub: Hub) -> FastAPI:
             registry=registry,
         )
         with hub.uow() as uow:
-            counts = uow.mailbox.counts()
+            counts = operations.delivery_counts(uow)
         for status in DeliveryStatus:
             gauge.labels(status=status.value).set(counts.get(status.value, 0))
         return PlainTextResponse(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

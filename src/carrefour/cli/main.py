@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from carrefour.cli import (
     batches,
     careers,
     db,
+    delivery_pause,
     directory,
     institutions,
     messaging,
@@ -33,6 +33,7 @@ app.add_typer(directory.app, name="directory")
 app.add_typer(careers.app, name="rgti")
 app.add_typer(batches.app, name="batch")
 app.add_typer(users.app, name="users")
+_ = delivery_pause  # its pause and resume commands join `carrefour institutions`
 app.command("mailbox")(messaging.mailbox)
 app.add_typer(tracking.app, name="tracking")
 app.command("verify")(messaging.verify)
@@ -100,7 +101,7 @@ def demo(
 ) -> None:
     """Upgrade the database, load the demo population, print credentials, serve the API."""
     from carrefour.bootstrap import upgrade_database
-    from carrefour.services.demo import load_demo
+    from carrefour.services.demo import demo_users, load_demo
     from carrefour.services.institutions import issue_credential
     from carrefour.services.tracking import checkpoint
 
@@ -112,12 +113,15 @@ def demo(
             f"demo population of {persons} persons: {lines} directory lines and "
             f"{careers} self-employed affiliations added"
         )
-        table = Table("institution", "sector/type", "credential (Authorization: Bearer ...)")
+        # One line per credential, printed whole: no table that a narrow terminal would cut.
+        typer.echo("API credentials (send as 'Authorization: Bearer <credential>'):")
         for inst in sorted(hub.catalogue.institutions.values(), key=lambda i: i.id):
             with hub.uow() as uow:
                 token = issue_credential(uow, institution=inst.id)
-            table.add_row(inst.id, f"{inst.sector}/{inst.institution_type}", token)
-        console.print(table)
+            typer.echo(f"  {inst.id} {token}")
+        typer.echo("console users (user name, password, role):")
+        for user, password in demo_users(hub.uow):
+            typer.echo(f"  {user.name} {password} {user.role.value} {user.institution}")
         with hub.uow() as uow:
             signed = checkpoint(uow, signer=hub.signer, journal=hub.journal)
         console.print(
@@ -125,10 +129,15 @@ def demo(
             f"({len(signed.heads)} chains, key {settings.signing_key})"
         )
     url = f"http://{settings.host}:{settings.port}"
-    console.print(f"API on {url}  (OpenAPI: {url}/docs)")
-    console.print(f"operator console on {url}/console/ (sign in with the bcss credential above)")
-    if not no_serve:
-        _serve(settings.database_url, settings.host, settings.port)
+    if no_serve:
+        typer.echo(
+            f"demo loaded into {settings.database_url}; not serving (--no-serve). "
+            "Serve it with: .venv/bin/carrefour serve"
+        )
+        return
+    typer.echo(f"serving the API on {url} (OpenAPI: {url}/docs)")
+    typer.echo(f"console on {url}/console/ (sign in with a console user above)")
+    _serve(settings.database_url, settings.host, settings.port)
 
 
 if __name__ == "__main__":

@@ -63,8 +63,11 @@ def deliver_due(
     with uow_factory() as uow:
         now = uow.clock.now()
         due = uow.mailbox.due_for_push(now, limit)
+        paused = uow.console.paused()
         claimed: list[tuple[MailboxRow, str, dict[str, Any]]] = []
         for row, url in due:
+            if row.recipient in paused:  # stays queued, untouched, until resumed
+                continue
             message = uow.messages.get(row.message_id)
             if message is None:  # pragma: no cover - a mailbox row always has its message
                 continue
@@ -119,3 +122,20 @@ def requeue_dead_letters(
     count = evidence.requeue(uow, recipient=known.id, message_id=message_id)
     uow.commit()
     return count
+
+
+def pause(uow: UnitOfWork, *, institution: str, by: str) -> bool:
+    """Stop pushing to ``institution`` (its messages stay queued in its mailbox, and it can still
+    pull them); ``False`` if it was paused already."""
+    known = uow.catalogue.institution(institution)
+    changed = uow.console.pause(known.id, by, uow.clock.now())
+    uow.commit()
+    return changed
+
+
+def resume(uow: UnitOfWork, *, institution: str) -> bool:
+    """Push to ``institution`` again; ``False`` if it was not paused."""
+    known = uow.catalogue.institution(institution)
+    changed = uow.console.resume(known.id)
+    uow.commit()
+    return changed

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 
 from carrefour.domain.careers import EndReason
-from carrefour.services import careers
+from carrefour.domain.console import ConsoleUser, Role
+from carrefour.services import careers, console_users
 from carrefour.services.unit_of_work import UnitOfWork
 from carrefour.simulate.population import affiliations, integrations, people
 
@@ -52,3 +54,30 @@ def load_demo(
                     reason=EndReason.CESSATION,
                 )
     return len(lines), len(declared)
+
+
+#: The demo's console users, one per role: (name, role, institution).
+DEMO_USERS: tuple[tuple[str, Role, str | None], ...] = (
+    ("operator", Role.OPERATOR, None),
+    ("agent-mut-100", Role.AGENT, "mut-100"),
+    ("inami-cell", Role.INAMI_CELL, None),
+)
+
+
+def demo_users(uow_factory: Callable[[], UnitOfWork]) -> list[tuple[ConsoleUser, str]]:
+    """One console user per role, each with a fresh random password (set anew on every run, so
+    the printed passwords are the ones that work). Returns (user, password) pairs."""
+    result = []
+    for name, role, institution in DEMO_USERS:
+        password = secrets.token_urlsafe(12)
+        with uow_factory() as uow:
+            if uow.console.user(name) is None:
+                console_users.add_user(
+                    uow, name=name, role=role, institution=institution, password=password
+                )
+            else:
+                console_users.set_password(uow, name=name, password=password)
+            user = uow.console.user(name)
+        assert user is not None  # noqa: S101 - just written
+        result.append((user, password))
+    return result

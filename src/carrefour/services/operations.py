@@ -113,11 +113,20 @@ class Dashboard:
         return sum(self.counts.values())
 
 
-def dashboard(uow: UnitOfWork, *, dead_letters: int = 20) -> Dashboard:
-    """Mailbox rows per status, the head of every tracking chain, the newest dead letters."""
+def delivery_counts(uow: UnitOfWork) -> dict[str, int]:
+    """Deliveries per status, every status present. A voucher that went on paper has no mailbox
+    row (its tracking entry's recipient is ``paper``): those are counted from the tracking file."""
     stored = uow.mailbox.counts()
     counts = {status.value: stored.get(status.value, 0) for status in DeliveryStatus}
     counts.update({status: n for status, n in stored.items() if status not in counts})
+    paper = DeliveryStatus.PAPER.value
+    counts[paper] = counts.get(paper, 0) + len(uow.tracking.select(recipient=paper))
+    return counts
+
+
+def dashboard(uow: UnitOfWork, *, dead_letters: int = 20) -> Dashboard:
+    """Deliveries per status, the head of every tracking chain, the newest dead letters."""
+    counts = delivery_counts(uow)
     chains = []
     for emitter in uow.tracking.emitters():
         head = uow.tracking.head(emitter)

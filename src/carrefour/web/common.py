@@ -18,6 +18,7 @@ of the tracking file does not hold up the API's requests on the event loop.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Coroutine
 from datetime import date, datetime
 from pathlib import Path
@@ -200,14 +201,18 @@ class ConsoleRoute(APIRoute):
                     translate(request, "This page is not open to your role."),
                 )
             except Unauthenticated:
+                # The sign-in page again, with a fresh form token (an expired session's page
+                # has none yet).
+                token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(32)
                 response = page(
                     request,
                     "login.html",
                     401,
                     error=translate(request, "Wrong user name or password, or session closed."),
-                    csrf=request.cookies.get(LOGIN_COOKIE, ""),
+                    csrf=token,
                 )
                 response.delete_cookie(COOKIE, path=COOKIE_PATH)
+                set_login_cookie(request, response, token)
                 return response
             except NotAuthorised as error:
                 return error_page(
@@ -229,6 +234,19 @@ class ConsoleRoute(APIRoute):
                 return error_page(request, 422, translate(request, "Invalid request"), detail)
 
         return guarded
+
+
+def set_login_cookie(request: Request, response: Response, token: str) -> None:
+    """The sign-in form's own token, until a session exists."""
+    response.set_cookie(
+        LOGIN_COOKIE,
+        token,
+        max_age=3600,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
 
 
 def same_origin(request: Request) -> None:

@@ -15,11 +15,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carrefour.api.deps import HubDep
 from carrefour.domain.console import Role
-from carrefour.domain.errors import CarrefourError
+from carrefour.domain.errors import CarrefourError, NotFound
 from carrefour.domain.messages import DeliveryStatus
-from carrefour.services import console_users, operations
+from carrefour.services import console_users, delivery, operations
 from carrefour.services import tracking as tracking_service
-from carrefour.web import i18n
+from carrefour.web import i18n, person, reference
 from carrefour.web.common import (
     COOKIE,
     COOKIE_PATH,
@@ -37,6 +37,7 @@ from carrefour.web.common import (
     page,
     root,
     same_origin,
+    set_login_cookie,
 )
 
 __all__ = ["COOKIE", "STATIC_DIR", "router"]
@@ -56,15 +57,7 @@ def home_of(role: Role) -> str:
 def login_form(request: Request) -> HTMLResponse:
     token = secrets.token_urlsafe(32)
     response = page(request, "login.html", error=None, csrf=token)
-    response.set_cookie(
-        LOGIN_COOKIE,
-        token,
-        max_age=3600,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
+    set_login_cookie(request, response, token)
     return response
 
 
@@ -133,9 +126,31 @@ def dashboard(request: Request, hub: HubDep, who: Who) -> Response:
         return RedirectResponse(root(request) + home_of(who.role), status_code=303)
     with hub.uow() as uow:
         board = operations.dashboard(uow)
+        paused = uow.console.paused()
     return page(
-        request, "dashboard.html", who=who, board=board, statuses=list(DeliveryStatus), report=None
+        request,
+        "dashboard.html",
+        who=who,
+        board=board,
+        statuses=list(DeliveryStatus),
+        report=None,
+        paused=paused,
     )
+
+
+@router.post("/delivery/{institution}/{change}", dependencies=[CsrfChecked])
+def pause_or_resume(
+    request: Request, hub: HubDep, who: Operator, institution: str, change: str
+) -> Response:
+    """Pause or resume push delivery to a recipient, as ``carrefour institutions pause|resume``."""
+    with hub.uow() as uow:
+        if change == "pause":
+            delivery.pause(uow, institution=institution, by=who.name)
+        elif change == "resume":
+            delivery.resume(uow, institution=institution)
+        else:
+            raise NotFound(f"no change {change!r}: pause or resume")
+    return RedirectResponse(root(request) + "/", status_code=303)
 
 
 @router.post("/verify", dependencies=[CsrfChecked])
@@ -143,6 +158,7 @@ def verify(request: Request, hub: HubDep, who: Operator) -> HTMLResponse:
     with hub.uow() as uow:
         report = tracking_service.verify(uow, signer=hub.signer, journal=hub.journal)
         board = None if htmx(request) else operations.dashboard(uow)
+        paused = uow.console.paused()
     if board is None:
         return page(request, "_verify.html", report=report)
     return page(
@@ -152,6 +168,7 @@ def verify(request: Request, hub: HubDep, who: Operator) -> HTMLResponse:
         board=board,
         statuses=list(DeliveryStatus),
         report=report,
+        paused=paused,
     )
 
 
@@ -251,3 +268,8 @@ def consultations(
         entries=entries,
         error=error,
     )
+
+
+# The pages of the other modules join this router (``api.app`` includes this one only).
+router.include_router(person.router, prefix="")
+router.include_router(reference.router, prefix="")

@@ -1,0 +1,283 @@
+"""The console's messages in French and Dutch: the source of ``<lang>/LC_MESSAGES/console.po``.
+
+Run ``python -m carrefour.web.locale.messages`` after changing it; a test checks that the ``.po``
+files match and that every message of the templates and pages is translated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# English message -> (French, Dutch)
+MESSAGES: dict[str, tuple[str, str]] = {
+    "Refused": ("Refusé", "Geweigerd"),
+    "This form was not sent from the console (no valid token).": (
+        "Ce formulaire n'a pas été envoyé depuis la console (jeton absent ou invalide).",
+        "Dit formulier werd niet vanuit de console verzonden (geen geldig token).",
+    ),
+    "This page is not open to your role.": (
+        "Cette page n'est pas ouverte à votre rôle.",
+        "Deze pagina is niet open voor uw rol.",
+    ),
+    "Wrong user name or password, or session closed.": (
+        "Nom d'utilisateur ou mot de passe erroné, ou session fermée.",
+        "Verkeerde gebruikersnaam of wachtwoord, of sessie gesloten.",
+    ),
+    "Not authorised by the deliberations": (
+        "Non autorisé par les délibérations",
+        "Niet toegestaan door de beraadslagingen",
+    ),
+    "Your institution may not see this.": (
+        "Votre institution ne peut pas voir ceci.",
+        "Uw instelling mag dit niet inzien.",
+    ),
+    "Invalid request": ("Requête invalide", "Ongeldige aanvraag"),
+    "Invalid NISS": ("NISS invalide", "Ongeldig INSZ"),
+    "Invalid input": ("Donnée invalide", "Ongeldige invoer"),
+    "Not found": ("Introuvable", "Niet gevonden"),
+    "Missing, invalid or revoked credential": (
+        "Identifiant absent, invalide ou révoqué",
+        "Ontbrekende, ongeldige of ingetrokken sleutel",
+    ),
+    "Person": ("Personne", "Persoon"),
+    "Back in the push queue (%(count)s), tries reset.": (
+        "Remis dans la file d'envoi (%(count)s), essais remis à zéro.",
+        "Terug in de verzendwachtrij (%(count)s), pogingen op nul gezet.",
+    ),
+    "Nothing to rerun: no failed delivery any more.": (
+        "Rien à relancer : plus aucune remise en échec.",
+        "Niets opnieuw te versturen: geen mislukte bezorging meer.",
+    ),
+    "Load more": ("Afficher plus", "Meer tonen"),
+    "Broken": ("Rompue", "Verbroken"),
+    "the chain of %(emitter)s breaks at entry": (
+        "la chaîne de %(emitter)s se rompt à l'entrée",
+        "de keten van %(emitter)s breekt bij item",
+    ),
+    "Intact": ("Intacte", "Intact"),
+    "%(entries)s entries in %(chains)s chains.": (
+        "%(entries)s entrées dans %(chains)s chaînes.",
+        "%(entries)s items in %(chains)s ketens.",
+    ),
+    "Console": ("Console", "Console"),
+    "console": ("console", "console"),
+    "Dashboard": ("Tableau de bord", "Overzicht"),
+    "Persons": ("Personnes", "Personen"),
+    "Transactions": ("Transactions", "Transacties"),
+    "Consultation log": ("Journal des consultations", "Raadplegingslogboek"),
+    "Sign out": ("Se déconnecter", "Afmelden"),
+    "NISS": ("NISS", "INSZ"),
+    "Caller": ("Demandeur", "Aanvrager"),
+    "Lines": ("Lignes", "Regels"),
+    "Filter": ("Filtrer", "Filteren"),
+    "Clear": ("Effacer", "Wissen"),
+    "At": ("Quand", "Tijdstip"),
+    "Action": ("Action", "Handeling"),
+    "Flow": ("Flux", "Stroom"),
+    "Answer": ("Réponse", "Antwoord"),
+    "Deliberation": ("Délibération", "Beraadslaging"),
+    "Detail": ("Détail", "Toelichting"),
+    "No line matches.": ("Aucune ligne ne correspond.", "Geen enkele regel komt overeen."),
+    "Mailboxes": ("Boîtes aux lettres", "Brievenbussen"),
+    "message deliveries": ("remises de messages", "berichtbezorgingen"),
+    "dead letters": ("lettres mortes", "onbestelbare berichten"),
+    "Newest dead letters": ("Dernières lettres mortes", "Recentste onbestelbare berichten"),
+    "Message": ("Message", "Bericht"),
+    "From": ("De", "Van"),
+    "To": ("À", "Aan"),
+    "Tries": ("Essais", "Pogingen"),
+    "Last error": ("Dernière erreur", "Laatste fout"),
+    "Created": ("Créé", "Aangemaakt"),
+    "Tracking file": ("Fichier de suivi", "Opvolgingsbestand"),
+    "chains": ("chaînes", "ketens"),
+    "Each emitter's entries form a hash chain: an entry edited or deleted behind the hub's back breaks it.": (  # noqa: E501
+        "Les entrées de chaque émetteur forment une chaîne de hachage : une entrée modifiée ou "
+        "supprimée à l'insu du hub la rompt.",
+        "De items van elke afzender vormen een hashketen: een item dat buiten de hub om "
+        "gewijzigd of gewist wordt, verbreekt ze.",
+    ),
+    "Verify the tracking file": ("Vérifier le fichier de suivi", "Opvolgingsbestand nakijken"),
+    "Emitter": ("Émetteur", "Afzender"),
+    "Last entry": ("Dernière entrée", "Laatste item"),
+    "Head hash": ("Hachage de tête", "Laatste hash"),
+    "No message sent yet.": ("Aucun message envoyé.", "Nog geen bericht verzonden."),
+    "Home": ("Accueil", "Startpagina"),
+    "Sign in again": ("Se reconnecter", "Opnieuw aanmelden"),
+    "Sign in": ("Se connecter", "Aanmelden"),
+    "User name": ("Nom d'utilisateur", "Gebruikersnaam"),
+    "Password": ("Mot de passe", "Wachtwoord"),
+    "Hub operators: sign in with a credential of the hub": (
+        "Opérateurs du hub : connexion avec un identifiant du hub",
+        "Beheerders van de hub: aanmelden met een sleutel van de hub",
+    ),
+    "Credential": ("Identifiant", "Sleutel"),
+    "Envelope": ("Enveloppe", "Envelop"),
+    "Sender": ("Expéditeur", "Afzender"),
+    "replaced by": ("remplacé par", "vervangen door"),
+    "Event date": ("Date de l'événement", "Datum van de gebeurtenis"),
+    "Period": ("Période", "Periode"),
+    "In reply to": ("En réponse à", "Antwoord op"),
+    "Payload": ("Contenu", "Inhoud"),
+    "Recipients": ("Destinataires", "Bestemmelingen"),
+    "Recipient": ("Destinataire", "Bestemmeling"),
+    "Status": ("État", "Status"),
+    "Next try": ("Prochain essai", "Volgende poging"),
+    "Delivered": ("Remis", "Bezorgd"),
+    "Fields": ("Champs", "Velden"),
+    "replay": ("renvoi", "herzending"),
+    "Rerun": ("Relancer", "Opnieuw versturen"),
+    "No mailbox row (the message went on paper, or to nobody).": (
+        "Aucune ligne de boîte aux lettres (le message est parti sur papier, ou vers personne).",
+        "Geen brievenbusregel (het bericht ging op papier, of naar niemand).",
+    ),
+    "Tracking entries": ("Entrées de suivi", "Opvolgingsitems"),
+    "Sent": ("Envoyé", "Verzonden"),
+    "Status when sent": ("État à l'envoi", "Status bij verzending"),
+    "Previous hash": ("Hachage précédent", "Vorige hash"),
+    "Hash": ("Hachage", "Hash"),
+    "No tracking entry.": ("Aucune entrée de suivi.", "Geen opvolgingsitem."),
+    "Answers and follow-ups": ("Réponses et suites", "Antwoorden en vervolg"),
+    "No answer yet.": ("Pas encore de réponse.", "Nog geen antwoord."),
+    "Directory lines": ("Lignes du répertoire", "Regels van het verwijzingsrepertorium"),
+    "Institution": ("Institution", "Instelling"),
+    "Capacity": ("Qualité", "Hoedanigheid"),
+    "Phase": ("Phase", "Fase"),
+    "History": ("Historique", "Geschiedenis"),
+    "cancelled": ("annulée", "geannuleerd"),
+    "No line.": ("Aucune ligne.", "Geen regel."),
+    "Self-employed career (RGTI)": (
+        "Carrière d'indépendant (RGTI)",
+        "Loopbaan als zelfstandige (RGTI)",
+    ),
+    "Your institution's deliberations do not grant the career.": (
+        "Les délibérations de votre institution n'accordent pas la carrière.",
+        "De beraadslagingen van uw instelling verlenen de loopbaan niet.",
+    ),
+    "start message": ("message de début", "beginbericht"),
+    "stop message": ("message de fin", "eindbericht"),
+    "hatched: gap": ("hachuré : interruption", "gearceerd: onderbreking"),
+    "No self-employed career.": (
+        "Aucune carrière d'indépendant.",
+        "Geen loopbaan als zelfstandige.",
+    ),
+    "Vouchers by period": ("Bons de cotisation par période", "Bijdragebonnen per periode"),
+    "Delivery": ("Remise", "Bezorging"),
+    "Paper": ("Papier", "Papier"),
+    "Paper voucher (PDF)": ("Bon papier (PDF)", "Papieren bon (PDF)"),
+    "No voucher.": ("Aucun bon.", "Geen bon."),
+    "Messages": ("Messages", "Berichten"),
+    "State per recipient": ("État par destinataire", "Status per bestemmeling"),
+    "No message.": ("Aucun message.", "Geen bericht."),
+    "Who consulted this person": ("Qui a consulté cette personne", "Wie deze persoon raadpleegde"),
+    "When": ("Quand", "Wanneer"),
+    "Who": ("Qui", "Wie"),
+    "What": ("Quoi", "Wat"),
+    "allowed": ("autorisé", "toegestaan"),
+    "refused": ("refusé", "geweigerd"),
+    "Nobody yet.": ("Personne encore.", "Nog niemand."),
+    "Find a person": ("Trouver une personne", "Een persoon zoeken"),
+    "Search": ("Chercher", "Zoeken"),
+    "any": ("tous", "alle"),
+    "Event": ("Événement", "Gebeurtenis"),
+    "Status now": ("État actuel", "Huidige status"),
+    "No transaction matches.": (
+        "Aucune transaction ne correspond.",
+        "Geen transactie komt overeen.",
+    ),
+    "Career timeline": ("Ligne du temps de la carrière", "Tijdlijn van de loopbaan"),
+    "Gap": ("Interruption", "Onderbreking"),
+    "Assimilated": ("Assimilé", "Gelijkgesteld"),
+    "Who asked what about whom, and what the hub answered, newest first. Operators' reads of a person and their reruns are here too.": (  # noqa: E501
+        "Qui a demandé quoi sur qui, et ce que le hub a répondu, du plus récent au plus ancien. "
+        "Les lectures d'une personne par les opérateurs et leurs relances y figurent aussi.",
+        "Wie wat over wie vroeg, en wat de hub antwoordde, recentste eerst. Wat beheerders over "
+        "een persoon lazen en hun herzendingen staan er ook in.",
+    ),
+    "Every message to every recipient, from the tracking file, newest first, with where it stands now.": (  # noqa: E501
+        "Chaque message à chaque destinataire, d'après le fichier de suivi, du plus récent au "
+        "plus ancien, avec son état actuel.",
+        "Elk bericht aan elke bestemmeling, uit het opvolgingsbestand, recentste eerst, met "
+        "zijn huidige status.",
+    ),
+    "Reference": ("Référentiel", "Referentie"),
+    "Institutions": ("Institutions", "Instellingen"),
+    "Flows": ("Flux", "Stromen"),
+    "Deliberations": ("Délibérations", "Beraadslagingen"),
+    "Capacity codes": ("Codes qualité", "Hoedanigheidscodes"),
+    "Identifier": ("Identifiant", "Kenmerk"),
+    "Name": ("Nom", "Naam"),
+    "Sector/type": ("Secteur/type", "Sector/type"),
+    "Enterprise number": ("Numéro d'entreprise", "Ondernemingsnummer"),
+    "Code": ("Code", "Code"),
+    "Form": ("Formulaire", "Formulier"),
+    "Decision": ("Décision", "Beslissing"),
+    "Parties (sector/types)": ("Parties (secteur/types)", "Partijen (sector/types)"),
+    "Capacities": ("Qualités", "Hoedanigheden"),
+    "Minimum phase": ("Phase minimale", "Minimale fase"),
+    "Sector": ("Secteur", "Sector"),
+    "Label": ("Libellé", "Omschrijving"),
+    "Raw JSON": ("JSON brut", "Ruwe JSON"),
+    "Push delivery": ("Envoi poussé", "Push-bezorging"),
+    "Paused since": ("En pause depuis", "Gepauzeerd sinds"),
+    "Resume": ("Reprendre", "Hervatten"),
+    "No recipient paused.": ("Aucun destinataire en pause.", "Geen bestemmeling gepauzeerd."),
+    "Pause push delivery": ("Suspendre l'envoi poussé", "Push-bezorging pauzeren"),
+    # delivery states
+    "queued": ("en attente", "wachtend"),
+    "delivered": ("remis", "bezorgd"),
+    "accepted": ("accepté", "aanvaard"),
+    "rejected": ("rejeté", "verworpen"),
+    "corrected": ("corrigé", "verbeterd"),
+    "failed": ("en échec", "mislukt"),
+    "paper": ("papier", "papier"),
+    # directory line changes
+    "integrated": ("intégrée", "opgenomen"),
+    "ended": ("clôturée", "beëindigd"),
+    "cut": ("coupée", "ingekort"),
+    # consultation log actions
+    "consult": ("consultation", "raadpleging"),
+    "rerun": ("relance", "herzending"),
+    "send": ("envoi", "verzending"),
+    "receive": ("réception", "ontvangst"),
+    "integrate": ("intégration", "opname"),
+    # flows
+    "self-employed-start": ("début d'activité indépendante", "begin zelfstandige activiteit"),
+    "self-employed-stop": ("fin d'activité indépendante", "einde zelfstandige activiteit"),
+    "rgti-affiliation": ("affiliation RGTI", "aansluiting RGTI"),
+    "rgti-assimilation": ("assimilation RGTI", "gelijkstelling RGTI"),
+    "rgti-career": ("carrière RGTI", "loopbaan RGTI"),
+    "tracking": ("suivi", "opvolging"),
+    "directory": ("répertoire", "repertorium"),
+    "contribution-voucher": ("bon de cotisation", "bijdragebon"),
+    "pension-voucher": ("bon de pension", "pensioenbon"),
+    "paper-voucher": ("bon papier", "papieren bon"),
+    "answer": ("réponse", "antwoord"),
+    "identification-correction": ("correction d'identification", "identificatieverbetering"),
+    "resend-request": ("demande de renvoi", "verzoek tot herzending"),
+    "provisional-proof": ("preuve provisoire", "voorlopig bewijs"),
+    "insurability": ("assurabilité", "verzekerbaarheid"),
+    "inami-case": ("dossier INAMI", "RIZIV-dossier"),
+}
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write(directory: Path) -> None:
+    for index, language in enumerate(("fr", "nl")):
+        lines = [
+            'msgid ""',
+            'msgstr ""',
+            f'"Language: {language}\\n"',
+            '"Content-Type: text/plain; charset=UTF-8\\n"',
+            "",
+        ]
+        for english, translated in MESSAGES.items():
+            lines += [f"msgid {_quote(english)}", f"msgstr {_quote(translated[index])}", ""]
+        path = directory / language / "LC_MESSAGES" / "console.po"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write(Path(__file__).resolve().parent)

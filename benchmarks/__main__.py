@@ -122,6 +122,25 @@ def print_table(console: Console, figures: list[Figure]) -> None:
     console.print(table)
 
 
+def markdown(figures: list[Figure]) -> str:
+    """The table as Markdown, for README.md and docs/scaling.md."""
+    lines = [
+        "| db | operation | count | rate /s | floor /s | ratio | p50 / p99 ms | peak RSS MB "
+        "| target |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for f in figures:
+        floor = "" if f.floor_rate is None else f"{f.floor_rate:,.0f} ({f.floor})"
+        latency = "" if f.p99_ms is None else f"{_ms(f.p50_ms)} / {_ms(f.p99_ms)}"
+        lines.append(
+            f"| {f.backend} | {f.operation.strip()} | {f.count:,} | {f.rate:,.0f} {f.unit} "
+            f"| {floor} "
+            f"| {'' if f.ratio is None else f'{f.ratio:.2f}'} | {latency} "
+            f"| {'' if f.peak_rss_mb is None else f'{f.peak_rss_mb:,.0f}'} | {f.target} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--postgres", help="a PostgreSQL URL to benchmark too")
@@ -160,6 +179,7 @@ def main() -> None:
     }
     for name in (f"{stamp}.json", "latest.json"):
         (RESULTS / name).write_text(json.dumps(document, indent=2) + "\n")
+    (RESULTS / "latest.md").write_text(markdown(figures))
     console.print(f"written to {RESULTS / (stamp + '.json')} in {document['seconds']:.0f} s")
 
 

@@ -238,6 +238,8 @@ def bulk_floor(engine: Engine, rows_of: dict[str, list[tuple[Any, ...]]]) -> flo
         with engine.begin() as conn:
             for table in rows_of:
                 _copy_shape(conn, dialect, table, f"floor_{table}")
+        if dialect != "sqlite":  # the driver read JSON columns as objects: COPY takes text
+            rows_of = {table: [_as_text(row) for row in rows] for table, rows in rows_of.items()}
         started = time.perf_counter()
         for table, rows in rows_of.items():
             if not rows:
@@ -264,6 +266,10 @@ def bulk_floor(engine: Engine, rows_of: dict[str, list[tuple[Any, ...]]]) -> flo
         return seconds
     finally:
         raw.close()
+
+
+def _as_text(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(json.dumps(v) if isinstance(v, dict | list) else v for v in row)
 
 
 def narrow_floor(engine: Engine, count: int) -> float:

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint check bench serve clean
+.PHONY: demo test lint check bench bench-quick serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,17 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy --strict src
 
-## bench: the benchmarks, printing a table
+## bench: the benchmarks on SQLite and PostgreSQL, a table and benchmarks/results/*.json
+## (wrk is installed from Debian when missing; BENCH_SCALE=0.1 or bench-quick for a short run)
+BENCH_POSTGRES ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+BENCH_SCALE ?= 1
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	@command -v wrk >/dev/null || (apt-get install -y wrk >/dev/null 2>&1 || \
+		sudo apt-get install -y wrk >/dev/null 2>&1 || echo "wrk could not be installed")
+	$(BIN)/python -m benchmarks --scale $(BENCH_SCALE) $(if $(BENCH_POSTGRES),--postgres $(BENCH_POSTGRES))
+
+bench-quick:
+	$(MAKE) bench BENCH_SCALE=0.1
 
 serve: $(STAMP)
 	$(BIN)/carrefour serve

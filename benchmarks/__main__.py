@@ -1,21 +1,22 @@
-"""Measure the hub's hot paths on a fresh database and print a table.
+"""Measure the hub's hot paths on fresh databases; print a table and write it as JSON.
 
-    python -m benchmarks                    # SQLite in a temporary directory
-    python -m benchmarks --postgres URL     # also on PostgreSQL (a scratch database is created)
-    python -m benchmarks --scale 2          # twice the volumes
+    python -m benchmarks                          # SQLite in a temporary directory
+    python -m benchmarks --postgres URL           # also on PostgreSQL (a scratch database)
+    BENCH_SCALE=0.1 python -m benchmarks          # a tenth of the volumes (make bench-quick)
 
-Each row is one operation measured end to end through the same use cases the API calls.
+Volumes at scale 1: 1,000,000 directory lines and 1,000,000 vouchers per database, HTTP
+windows of 10 s, 2,000 PDFs. Every figure stands beside its floor, measured in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
-import statistics
+import json
+import os
+import platform
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -24,23 +25,12 @@ from rich.table import Table
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from benchmarks.cases import CASES, Case
-from carrefour.bootstrap import Hub, bootstrap, upgrade_database
+from benchmarks import cases
+from benchmarks.cases import Figure
+from carrefour.bootstrap import bootstrap, upgrade_database
 from carrefour.config import Settings
 
-
-@dataclass(frozen=True)
-class Result:
-    backend: str
-    case: str
-    count: int
-    seconds: float
-    unit: str
-    latencies: list[float]
-
-    @property
-    def rate(self) -> float:
-        return self.count / self.seconds if self.seconds else float("inf")
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 class BenchClock:
@@ -49,23 +39,6 @@ class BenchClock:
 
     def today(self) -> date:
         return date(2026, 6, 1)
-
-
-def run_case(hub: Hub, backend: str, case: Case, scale: float) -> Result:
-    work = case.prepare(hub, scale)
-    latencies: list[float] = []
-    started = time.perf_counter()
-    count = 0
-    for step in work.steps:
-        t0 = time.perf_counter()
-        count += step()
-        latencies.append(time.perf_counter() - t0)
-    seconds = time.perf_counter() - started
-    if case.name.startswith("HTTP") and shutil.which("wrk"):
-        seconds = 10.0  # wrk's own measuring window
-    if work.latencies is not None:
-        latencies = work.latencies
-    return Result(backend, case.name, count, seconds, case.unit, latencies)
 
 
 def scratch_postgres(url: str) -> tuple[str, Callable[[], None]]:
@@ -82,50 +55,132 @@ def scratch_postgres(url: str) -> tuple[str, Callable[[], None]]:
     return make_url(url).set(database=name).render_as_string(hide_password=False), drop
 
 
+def run_backend(
+    backend: str, url: str, work: Path, scale: float, only: str | None, console: Console
+) -> list[Figure]:
+    settings = Settings(database_url=url)
+    upgrade_database(settings)
+    hub = bootstrap(settings, clock=BenchClock())
+    figures: list[Figure] = []
+    http_seconds = max(3.0, 10.0 * min(scale, 1.0))
+
+    def wanted(name: str) -> bool:
+        return only is None or only in name
+
+    try:
+        console.print(f"[dim]{backend}: directory load...[/]")
+        load, nisses = cases.directory_load(hub, backend, work, max(100, int(1_000_000 * scale)))
+        figures.append(load)
+        if wanted("batch"):
+            console.print(f"[dim]{backend}: batch routing...[/]")
+            figures += cases.batch_routing(hub, backend, work, nisses, http_seconds)
+            console.print(f"[dim]{backend}: mailbox drain...[/]")
+            figures.append(cases.mailbox_drain(hub, backend))
+        if wanted("http") and cases.has_wrk():
+            console.print(f"[dim]{backend}: HTTP reads...[/]")
+            figures += cases.http_reads(hub, backend, nisses, http_seconds)
+        if wanted("pdf") and backend == "sqlite":
+            console.print(f"[dim]{backend}: PDFs...[/]")
+            figures.append(cases.pdfs(hub, backend, max(50, int(2_000 * min(scale, 1.0)))))
+    finally:
+        hub.dispose()
+    return figures
+
+
+def _ms(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def print_table(console: Console, figures: list[Figure]) -> None:
+    table = Table(
+        "db",
+        "operation",
+        "count",
+        "s",
+        "rate /s",
+        "floor /s",
+        "ratio",
+        "p50 ms",
+        "p99 ms",
+        "peak RSS MB",
+        "target",
+    )
+    for f in figures:
+        table.add_row(
+            f.backend,
+            f.operation + (f"\n[dim]floor: {f.floor}; {f.note}[/]" if f.floor or f.note else ""),
+            f"{f.count:,}",
+            f"{f.seconds:.1f}",
+            f"{f.rate:,.0f} {f.unit}",
+            "" if f.floor_rate is None else f"{f.floor_rate:,.0f}",
+            "" if f.ratio is None else f"{f.ratio:.2f}",
+            _ms(f.p50_ms),
+            _ms(f.p99_ms),
+            "" if f.peak_rss_mb is None else f"{f.peak_rss_mb:,.0f}",
+            f.target,
+        )
+    console.print(table)
+
+
+def markdown(figures: list[Figure]) -> str:
+    """The table as Markdown, for README.md and docs/scaling.md."""
+    lines = [
+        "| db | operation | count | rate /s | floor /s | ratio | p50 / p99 ms | peak RSS MB "
+        "| target |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for f in figures:
+        floor = "" if f.floor_rate is None else f"{f.floor_rate:,.0f} ({f.floor})"
+        latency = "" if f.p99_ms is None else f"{_ms(f.p50_ms)} / {_ms(f.p99_ms)}"
+        lines.append(
+            f"| {f.backend} | {f.operation.strip()} | {f.count:,} | {f.rate:,.0f} {f.unit} "
+            f"| {floor} "
+            f"| {'' if f.ratio is None else f'{f.ratio:.2f}'} | {latency} "
+            f"| {'' if f.peak_rss_mb is None else f'{f.peak_rss_mb:,.0f}'} | {f.target} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--postgres", help="a PostgreSQL URL to benchmark too")
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--only", help="run only cases whose name contains this")
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
+    parser.add_argument("--only", help="only the cases whose name holds this: batch, http, pdf")
     args = parser.parse_args()
 
-    targets: list[tuple[str, str, Callable[[], None]]] = []
-    tmp = tempfile.TemporaryDirectory()
-    targets.append(("sqlite", f"sqlite:///{Path(tmp.name) / 'bench.db'}", lambda: None))
-    if args.postgres:
-        url, drop = scratch_postgres(args.postgres)
-        targets.append(("postgresql", url, drop))
-
-    console = Console(width=150)
-    results: list[Result] = []
-    for backend, url, cleanup in targets:
-        try:
-            settings = Settings(database_url=url)
-            upgrade_database(settings)
-            hub = bootstrap(settings, clock=BenchClock())
-            for case in CASES:
-                if args.only and args.only not in case.name:
-                    continue
-                console.print(f"[dim]{backend}: {case.name}...[/]")
-                results.append(run_case(hub, backend, case, args.scale))
-            hub.dispose()
-        finally:
-            cleanup()
-
-    table = Table("backend", "operation", "count", "seconds", "rate", "p50 ms", "p99 ms")
-    for r in results:
-        ordered = sorted(r.latencies)
-        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else 0.0
-        table.add_row(
-            r.backend,
-            r.case,
-            str(r.count),
-            f"{r.seconds:.2f}",
-            f"{r.rate:,.0f} {r.unit}/s",
-            f"{statistics.median(ordered) * 1000:.2f}" if ordered else "",
-            f"{p99 * 1000:.2f}",
-        )
-    console.print(table)
+    console = Console(width=180)
+    if not cases.has_wrk():
+        console.print("[yellow]wrk is not installed: the HTTP figures are left out[/]")
+    figures: list[Figure] = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        targets: list[tuple[str, str, Callable[[], None]]] = [
+            ("sqlite", f"sqlite:///{work / 'bench.db'}", lambda: None)
+        ]
+        if args.postgres:
+            url, drop = scratch_postgres(args.postgres)
+            targets.append(("postgresql", url, drop))
+        for backend, url, cleanup in targets:
+            try:
+                figures += run_backend(backend, url, work, args.scale, args.only, console)
+            finally:
+                cleanup()
+    print_table(console, figures)
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    document = {
+        "at": stamp,
+        "scale": args.scale,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "load_average": os.getloadavg(),
+        "seconds": time.perf_counter() - started,
+        "figures": [f.as_json() for f in figures],
+    }
+    for name in (f"{stamp}.json", "latest.json"):
+        (RESULTS / name).write_text(json.dumps(document, indent=2) + "\n")
+    (RESULTS / "latest.md").write_text(markdown(figures))
+    console.print(f"written to {RESULTS / (stamp + '.json')} in {document['seconds']:.0f} s")
 
 
 if __name__ == "__main__":

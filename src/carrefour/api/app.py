@@ -61,8 +61,8 @@ def create_app(hub: Hub) -> FastAPI:
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     async def healthz(hub: HubDep) -> Health:
-        with hub.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        with hub.uow(read_only=True) as uow:  # no write lock: it answers during a batch
+            uow.connection.execute(text("SELECT 1"))
         return Health(
             status="ok",
             database=hub.engine.dialect.name,
@@ -82,7 +82,7 @@ def create_app(hub: Hub) -> FastAPI:
             ["status"],
             registry=registry,
         )
-        with hub.uow() as uow:
+        with hub.uow(read_only=True) as uow:
             counts = operations.delivery_counts(uow)
         for status in DeliveryStatus:
             gauge.labels(status=status.value).set(counts.get(status.value, 0))

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from collections.abc import Iterator, Mapping
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from carrefour.cli.common import DatabaseOption, console, open_hub, parse_day, reports_errors
+from carrefour.domain.errors import InvalidInput
 from carrefour.domain.identifiers import format_niss
 from carrefour.domain.periods import Period, parse_date
 from carrefour.services import directory as service
@@ -119,3 +126,88 @@ def replace(
         hub.catalogue.institution(as_)
         service.record_replacement(uow, old_niss=old_niss, new_niss=new_niss, by=as_)
     console.print(f"{format_niss(old_niss)} is replaced by {format_niss(new_niss)}")
+
+
+def _read_lines(
+    path: Path, counted: io.BufferedReader
+) -> Iterator[tuple[int, Mapping[str, object]]]:
+    """``(line number, fields)`` of a CSV file (a header line names the columns) or, for
+    ``.jsonl``/``.ndjson``, of a JSON Lines file; an unreadable line has no fields."""
+    text = io.TextIOWrapper(counted, encoding="utf-8", newline="")
+    try:
+        yield from _parse_lines(path, text)
+    finally:
+        text.detach()  # the caller's file stays open: it measures the progress on it
+
+
+def _parse_lines(path: Path, text: io.TextIOWrapper) -> Iterator[tuple[int, Mapping[str, object]]]:
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+        for number, raw in enumerate(text, start=1):
+            if not raw.strip():
+                continue
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                value = None
+            yield number, value if isinstance(value, dict) else {"niss": None}
+        return
+    reader = csv.DictReader(text)
+    unknown = set(reader.fieldnames or ()) - set(service.LOAD_FIELDS)
+    if "niss" not in (reader.fieldnames or ()) or unknown:
+        raise InvalidInput(
+            f"the first line of {path} must name the columns {', '.join(service.LOAD_FIELDS)}"
+            + (f" (unknown: {', '.join(sorted(unknown))})" if unknown else "")
+        )
+    for row in reader:
+        yield reader.line_num, row
+
+
+@app.command()
+@reports_errors
+def load(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or .jsonl")],
+    as_: AsOption,
+    errors_to: Annotated[
+        Path | None, typer.Option("--errors", help="write every refused line here (CSV)")
+    ] = None,
+    chunk: Annotated[int, typer.Option(min=1, help="lines per transaction")] = 20_000,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Integrate many persons at once (form I605 per line: niss, capacity, phase, begin, end).
+
+    Each line follows the rules of `integrate`; a refused line is reported with its number and
+    the others are loaded. Exit code 1 when some lines were refused."""
+    with open_hub(database_url) as hub, file.open("rb") as raw:
+        caller = hub.catalogue.institution(as_)
+        size = file.stat().st_size
+        columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn())
+        with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as bar:
+            task = bar.add_task("loading", total=size)
+
+            def advance(report: service.LoadReport) -> None:
+                bar.update(
+                    task,
+                    completed=raw.tell(),
+                    description=f"{report.loaded:,} loaded, {len(report.errors):,} refused",
+                )
+
+            report = service.load_integrations(
+                hub.uow,
+                caller=caller,
+                lines=_read_lines(file, raw),
+                source=file.name,
+                chunk_size=chunk,
+                progress=advance,
+            )
+    console.print(f"{report.loaded:,} lines loaded, {len(report.errors):,} refused")
+    for error in report.errors[:20]:
+        console.print(f"  line {error.line}: {error.code}: {error.detail}", highlight=False)
+    if len(report.errors) > 20:
+        console.print(f"  ... and {len(report.errors) - 20:,} more")
+    if errors_to is not None:
+        with errors_to.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(("line", "code", "detail"))
+            writer.writerows((e.line, e.code, e.detail) for e in report.errors)
+    if report.errors:
+        raise typer.Exit(1)

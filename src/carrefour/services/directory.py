@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 
 from carrefour.domain import directory as rules
 from carrefour.domain.catalogue import Action, Institution
 from carrefour.domain.directory import IntegrationLine
-from carrefour.domain.errors import NissReplaced, NotFound
+from carrefour.domain.errors import CarrefourError, InvalidInput, NissReplaced, NotFound
 from carrefour.domain.identifiers import parse_niss
-from carrefour.domain.periods import Period
+from carrefour.domain.periods import Period, parse_date
 from carrefour.services.consultations import require
 from carrefour.services.ids import new_id
 from carrefour.services.unit_of_work import LineHistory, UnitOfWork
@@ -157,3 +158,115 @@ def record_replacement(uow: UnitOfWork, *, old_niss: str, new_niss: str, by: str
     new = parse_niss(new_niss).value
     uow.replacements.record(old, new, by, uow.clock.now())
     uow.commit()
+
+
+# -- Bulk load: many I605 lines at once, with the rules of ``integrate`` -------------------------
+
+#: The fields of a bulk line; ``end`` may be empty or absent (an open line).
+LOAD_FIELDS = ("niss", "capacity", "phase", "begin", "end")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadError:
+    """A line of a bulk file that was not loaded: its line number, the error code and why."""
+
+    line: int
+    code: str
+    detail: str
+
+
+@dataclass(slots=True)
+class LoadReport:
+    loaded: int = 0
+    errors: list[LoadError] = field(default_factory=list)
+
+    @property
+    def read(self) -> int:
+        return self.loaded + len(self.errors)
+
+
+def _candidate(uow: UnitOfWork, caller: Institution, raw: Mapping[str, object]) -> IntegrationLine:
+    """One bulk line checked as ``integrate`` checks its command (but the directory)."""
+    missing = [name for name in ("niss", "capacity", "begin") if not raw.get(name)]
+    if missing:
+        raise InvalidInput(f"missing {', '.join(missing)}", fields=missing)
+    niss = parse_niss(str(raw["niss"])).value
+    capacity = str(raw["capacity"]).strip()
+    uow.catalogue.capacity(caller.sector, capacity)
+    phase_text = str(raw.get("phase") or "1").strip()
+    if not phase_text.isdigit():
+        raise InvalidInput(f"phase {phase_text!r} is not a whole number >= 0", phase=phase_text)
+    end = raw.get("end")
+    period = Period(parse_date(str(raw["begin"])), parse_date(str(end)) if end else None)
+    return IntegrationLine(
+        id=new_id(),
+        niss=niss,
+        institution=caller.id,
+        capacity=capacity,
+        phase=int(phase_text),
+        period=period,
+    )
+
+
+def _load_chunk(
+    uow: UnitOfWork, caller: Institution, chunk: list[tuple[int, Mapping[str, object]]]
+) -> tuple[int, list[LoadError]]:
+    errors: list[LoadError] = []
+    candidates: list[tuple[int, IntegrationLine]] = []
+    for number, raw in chunk:
+        try:
+            candidates.append((number, _candidate(uow, caller, raw)))
+        except CarrefourError as error:
+            errors.append(LoadError(number, error.code, error.detail))
+    nisses = sorted({line.niss for _, line in candidates})
+    replaced = uow.replacements.replacements_of(nisses)
+    held: dict[tuple[str, str], list[IntegrationLine]] = {}
+    for line in uow.directory.lines_of_many(nisses):
+        if line.institution == caller.id:
+            held.setdefault((line.niss, line.capacity), []).append(line)
+    accepted: list[IntegrationLine] = []
+    for number, line in candidates:
+        try:
+            if line.niss in replaced:
+                current_niss(uow, line.niss)  # raises NissReplaced, with the new number
+            same = held.setdefault((line.niss, line.capacity), [])
+            rules.check_no_overlap(same, line)
+        except CarrefourError as error:
+            errors.append(LoadError(number, error.code, error.detail))
+            continue
+        same.append(line)  # a later line of the file may not overlap this one either
+        accepted.append(line)
+    uow.directory.add_many(accepted, uow.clock.now())
+    uow.commit()
+    return len(accepted), errors
+
+
+def load_integrations(
+    new_uow: Callable[[], UnitOfWork],
+    *,
+    caller: Institution,
+    lines: Iterable[tuple[int, Mapping[str, object]]],
+    source: str,
+    chunk_size: int = 20_000,
+    progress: Callable[[LoadReport], None] | None = None,
+) -> LoadReport:
+    """Form I605 for many lines (``(line number, fields)``) at once, with the rules of
+    ``integrate``: a valid, not replaced NISS, a capacity of the caller's sector, a period that
+    overlaps no line of the same (NISS, institution, capacity), in the directory or earlier in
+    the file. A bad line is reported with its number and the rest is loaded. Each chunk commits
+    on its own, so a load that stops keeps its committed chunks; loading the same file again
+    loads nothing twice (each line already there is reported as overlapping)."""
+    with new_uow() as uow:
+        require(uow, caller=caller, action=Action.SEND, flow=FLOW, niss=None, reference=source)
+        uow.commit()
+    report = LoadReport()
+    iterator = iter(lines)
+    while chunk := list(islice(iterator, chunk_size)):
+        with new_uow() as uow:
+            loaded, errors = _load_chunk(uow, caller, chunk)
+        report.loaded += loaded
+        report.errors.extend(errors)
+        if progress is not None:
+            progress(report)
+    report.errors.sort(key=lambda error: error.line)
+    return report

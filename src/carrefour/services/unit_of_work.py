@@ -237,6 +237,10 @@ class DirectoryRepository(Protocol):
 
     def add(self, line: IntegrationLine, at: datetime) -> None: ...
 
+    def add_many(self, lines: Sequence[IntegrationLine], at: datetime) -> None:
+        """``add`` for many lines at once (one statement)."""
+        ...
+
     def set_end(self, niss: str, line_id: str, end: date, at: datetime, change: str) -> None: ...
 
 

@@ -7,6 +7,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+#: Execution option of a connection whose transactions only read (see ``SqlUnitOfWork``).
+READ_ONLY_OPTION = "carrefour_read_only"
+
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, ``synchronous=NORMAL`` and foreign keys on."""
@@ -33,7 +36,11 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # A read-only unit of work begins DEFERRED: it takes no write lock, so it never waits
+            # behind a writer (a batch chunk) and never makes one wait. Every other transaction
+            # takes the write lock at BEGIN, so that it cannot fail later upgrading a read.
+            read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)

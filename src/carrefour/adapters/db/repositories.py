@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, or_, select, update
 
 from carrefour.adapters.db import tables as t
 from carrefour.adapters.db import tables_evidence  # noqa: F401  (credentials.expires_at)
@@ -105,6 +105,10 @@ class SqlCatalogueStore:
         )
 
 
+# Statements of the request path, built once: building a statement costs more than running it.
+_CREDENTIAL_BY_ID = select(t.credentials).where(t.credentials.c.id == bindparam("credential_id"))
+
+
 class SqlCredentialRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -122,9 +126,7 @@ class SqlCredentialRepository:
         )
 
     def get(self, credential_id: str) -> CredentialRecord | None:
-        row = self._conn.execute(
-            select(t.credentials).where(t.credentials.c.id == credential_id)
-        ).first()
+        row = self._conn.execute(_CREDENTIAL_BY_ID, {"credential_id": credential_id}).first()
         if row is None:
             return None
         return CredentialRecord(
@@ -157,7 +159,27 @@ def _line(row: Row[Any]) -> IntegrationLine:
     )
 
 
+def _new_line_row(line: IntegrationLine, at: datetime) -> dict[str, Any]:
+    return {
+        "niss": line.niss,
+        "id": line.id,
+        "institution_id": line.institution,
+        "capacity": line.capacity,
+        "phase": line.phase,
+        "begin": line.period.begin,
+        "end": line.period.end,
+        "created_at": at,
+        "changed_at": at,
+        "change": "integrated",
+    }
+
+
 _LINE_ORDER = (t.person_lines.c.niss, t.person_lines.c.begin, t.person_lines.c.id)
+_LINES_OF_NISS = (
+    select(t.person_lines)
+    .where(t.person_lines.c.niss == bindparam("niss"), t.person_lines.c.cancelled_at.is_(None))
+    .order_by(*_LINE_ORDER)
+)
 
 
 class SqlDirectoryRepository:
@@ -165,13 +187,7 @@ class SqlDirectoryRepository:
         self._conn = conn
 
     def lines_of(self, niss: str) -> list[IntegrationLine]:
-        c = t.person_lines.c
-        query = (
-            select(t.person_lines)
-            .where(c.niss == niss, c.cancelled_at.is_(None))
-            .order_by(*_LINE_ORDER)
-        )
-        return [_line(row) for row in self._conn.execute(query)]
+        return [_line(row) for row in self._conn.execute(_LINES_OF_NISS, {"niss": niss})]
 
     def history_of(self, niss: str) -> list[LineHistory]:
         c = t.person_lines.c
@@ -230,20 +246,12 @@ class SqlDirectoryRepository:
         return None if row is None else _line(row)
 
     def add(self, line: IntegrationLine, at: datetime) -> None:
-        self._conn.execute(
-            insert(t.person_lines).values(
-                niss=line.niss,
-                id=line.id,
-                institution_id=line.institution,
-                capacity=line.capacity,
-                phase=line.phase,
-                begin=line.period.begin,
-                end=line.period.end,
-                created_at=at,
-                changed_at=at,
-                change="integrated",
-            )
-        )
+        self._conn.execute(insert(t.person_lines).values(_new_line_row(line, at)))
+
+    def add_many(self, lines: Sequence[IntegrationLine], at: datetime) -> None:
+        if not lines:
+            return
+        self._conn.execute(insert(t.person_lines), [_new_line_row(line, at) for line in lines])
 
     def set_end(self, niss: str, line_id: str, end: date, at: datetime, change: str) -> None:
         c = t.person_lines.c

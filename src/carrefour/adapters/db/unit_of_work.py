@@ -13,6 +13,7 @@ from carrefour.adapters.db.case_work import (
     SqlInsurabilityRequestRepository,
 )
 from carrefour.adapters.db.console import SqlConsoleRepository
+from carrefour.adapters.db.engine import READ_ONLY_OPTION
 from carrefour.adapters.db.evidence import SqlCertificateRepository, SqlHeartbeats, SqlStatusLog
 from carrefour.adapters.db.messaging import (
     SqlMailboxRepository,
@@ -38,10 +39,21 @@ from carrefour.services.unit_of_work import Clock
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: Engine, catalogue: Catalogue, clock: Clock) -> None:
+    """One connection; its transaction begins at the first statement (not at ``with``).
+
+    ``read_only=True`` is for work that only reads (authentication, health, counts): on SQLite
+    its transaction begins DEFERRED and holds no write lock; elsewhere it is an ordinary one.
+    A write in it is not refused, but may fail with "database is locked" if another writer
+    committed since its first read: open a read-only unit of work only to read.
+    """
+
+    def __init__(
+        self, engine: Engine, catalogue: Catalogue, clock: Clock, *, read_only: bool = False
+    ) -> None:
         self._engine = engine
         self.catalogue = catalogue
         self.clock = clock
+        self.read_only = read_only
         self._conn: Connection | None = None
 
     @property
@@ -52,7 +64,8 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> Self:
         conn = self._engine.connect()
-        conn.begin()
+        if self.read_only:
+            conn.execution_options(**{READ_ONLY_OPTION: True})
         self._conn = conn
         self.catalogue_store = SqlCatalogueStore(conn)
         self.credentials = SqlCredentialRepository(conn)

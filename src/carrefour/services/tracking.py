@@ -11,6 +11,7 @@ from carrefour.domain.messages import (
     TrackingEntry,
     check_heads,
     checkpoint_document,
+    payload_digest,
     verify_chain,
 )
 from carrefour.services.consultations import require
@@ -115,18 +116,41 @@ def _check_checkpoints(
     return None
 
 
+def _check_payloads(uow: UnitOfWork, entries: list[TrackingEntry]) -> ChainBreak | None:
+    """The first entry whose message's stored payload no longer has the digest it carries."""
+    carrying = [e for e in entries if e.payload_digest is not None]
+    payloads = uow.messages.payloads([e.message_id for e in carrying])
+    digests: dict[str, str | None] = {}
+    for entry in carrying:
+        if entry.message_id not in digests:
+            payload = payloads.get(entry.message_id)
+            digests[entry.message_id] = None if payload is None else payload_digest(payload)
+        found = digests[entry.message_id]
+        if found != entry.payload_digest:
+            what = "is gone" if found is None else "was edited"
+            return ChainBreak(
+                entry.holder or entry.emitter,
+                entry.position,
+                entry.message_id,
+                f"the message's stored payload {what}: it no longer matches the payload digest "
+                "its tracking entry carries",
+            )
+    return None
+
+
 def verify(uow: UnitOfWork, *, signer: Signer | None = None) -> VerifyReport:
-    """Recompute every emitter's hash chain, then check every signed checkpoint (its signature
-    with ``signer``'s key, when given, and that the chains still hold its heads); name the
-    first broken entry, if any."""
+    """Recompute every holder's hash chain and check that each message's stored payload still
+    has the digest its entries carry, then check every signed checkpoint (its signature with
+    ``signer``'s key, when given, and that the chains still hold its heads); name the first
+    broken entry, if any."""
     count = 0
     emitters = uow.tracking.emitters()
     chains: dict[str, dict[int, TrackingEntry]] = {}
     for emitter in emitters:
-        entries = uow.tracking.select(emitter=emitter)
+        entries = uow.tracking.select(holder=emitter)
         chains[emitter] = {e.position: e for e in entries if e.position is not None}
         count += len(entries)
-        broken = verify_chain(entries)
+        broken = verify_chain(entries) or _check_payloads(uow, entries)
         if broken is not None:
             return VerifyReport(len(emitters), count, broken)
         head = uow.tracking.head(emitter)

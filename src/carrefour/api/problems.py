@@ -25,6 +25,7 @@ STATUS: dict[type[errors.CarrefourError], int] = {
     errors.Conflict: 409,
     errors.Unauthenticated: 401,
     errors.NotAuthorised: 403,
+    errors.PayloadTooLarge: 413,
 }
 
 

@@ -54,6 +54,11 @@ class Parsed(Protocol):
     @property
     def records(self) -> Sequence[ParsedRecord]: ...
 
+    @property
+    def sender(self) -> str | None:
+        """The sender a fixed-width header names (``None`` for JSON Lines)."""
+        ...
+
 
 class BatchParser(Protocol):
     """Reads a batch file; raises ``InvalidBatch`` when the file is unusable as a whole."""
@@ -187,6 +192,13 @@ def _process(
         today = uow.clock.today()
     try:
         parsed = parser.parse(content, format=batch.format, today=today)
+        if parsed.sender is not None and parsed.sender != caller.id:
+            raise InvalidBatch(
+                f"the header names the sender {parsed.sender}, but the file was sent by "
+                f"{caller.id}: a file is sent by the institution its header names",
+                reason="header",
+                line=1,
+            )
     except InvalidBatch as error:
         refused = _refuse(uow_factory, batch, lease, error)
         _raise_if_refused(refused)

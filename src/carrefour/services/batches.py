@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from carrefour.domain.catalogue import Action, Institution
 from carrefour.domain.deliberations import authorise
@@ -150,26 +150,22 @@ def _duplicates(records: Sequence[ParsedRecord]) -> dict[int, int]:
     return repeated
 
 
-def _refuse(
-    uow_factory: Callable[[], UnitOfWork], batch: Batch, lease: Lease, error: InvalidBatch
+def _finish(
+    uow_factory: Callable[[], UnitOfWork], batch: Batch, lease: Lease, **changes: Any
 ) -> Batch:
+    """End a batch held under ``lease`` (done or refused, with ``changes``): its lease released,
+    its file dropped. A batch no longer held (cancelled, taken over) is left as it is."""
     with uow_factory() as uow:
         held = uow.batches.hold(batch.id, owner=lease.owner, until=lease.until(uow))
         if held is None:
             return uow.batches.get(batch.id) or batch
-        refused = replace(
-            held,
-            status="refused",
-            error_code=error.reason,
-            error=error.detail,
-            finished_at=uow.clock.now(),
-            lease_owner=None,
-            lease_until=None,
+        ended = replace(
+            held, **changes, finished_at=uow.clock.now(), lease_owner=None, lease_until=None
         )
-        uow.batches.update(refused)
+        uow.batches.update(ended)
         uow.batches.store_content(batch.id, None)
         uow.commit()
-    return refused
+    return ended
 
 
 def _process(
@@ -200,7 +196,10 @@ def _process(
                 line=1,
             )
     except InvalidBatch as error:
-        refused = _refuse(uow_factory, batch, lease, error)
+        refused = _finish(
+            uow_factory, batch, lease, status="refused", error_code=error.reason,
+            error=error.detail,
+        )  # fmt: skip
         _raise_if_refused(refused)
         raise  # pragma: no cover - _raise_if_refused always raises here
     records = list(parsed.records)
@@ -253,23 +252,9 @@ def _process(
         good_done += len(good)
         if progress is not None and good:
             progress(good_done, good_total)
-    with uow_factory() as uow:
-        held = uow.batches.hold(batch.id, owner=lease.owner, until=lease.until(uow))
-        if held is None:
-            return uow.batches.get(batch.id) or batch
-        batch = replace(
-            held,
-            status="done",
-            format=parsed.format,
-            total=len(records),
-            finished_at=uow.clock.now(),
-            lease_owner=None,
-            lease_until=None,
-        )
-        uow.batches.update(batch)
-        uow.batches.store_content(batch.id, None)
-        uow.commit()
-    return batch
+    return _finish(
+        uow_factory, batch, lease, status="done", format=parsed.format, total=len(records)
+    )
 
 
 def _resume(

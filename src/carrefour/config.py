@@ -39,6 +39,14 @@ class Settings(BaseSettings):
         gt=0,
         description="how long an L410 request waits for the CAS's push endpoint to answer",
     )
+    # The bulk path: request body limit, chunk size and lease of the batch worker.
+    max_upload_bytes: int = Field(
+        default=1_000_000_000, ge=1, description="a larger request body is refused (413)"
+    )
+    batch_chunk: int = Field(default=2_000, ge=1, description="records routed per transaction")
+    batch_lease_seconds: float = Field(
+        default=60.0, gt=0, description="a batch whose worker stops renewing it is resumed after"
+    )
     signing_key: Path = Field(
         default=Path("./carrefour-signing.key"),
         description="Ed25519 key that signs tracking checkpoints (created on first checkpoint)",

@@ -92,3 +92,29 @@ def test_a_sender_not_allowed_to_send_vouchers_and_a_missing_file(
     assert "not-authorised" in cli("batch", "submit", str(batch_file), "--as", "mut-100", code=1)
     out = cli("batch", "submit", str(tmp_path / "nowhere.txt"), "--as", "onss", code=2)
     assert "does not exist" in out
+
+
+def test_an_operator_resumes_a_waiting_batch_and_cancels_another(
+    cli: Cli, hub: Hub, batch_file: Path
+) -> None:
+    from carrefour.services.batches import accept_batch
+
+    onss = hub.catalogue.institution("onss")
+    waiting = accept_batch(
+        hub.uow, caller=onss, content=batch_file.read_bytes(), file_format=None,
+        idempotency_key=None,
+    ).batch  # fmt: skip
+    out = cli("batch", "resume", waiting.id)
+    assert _row(out, waiting.id)[2:6] == ["done", "30", "27", "3"]
+    out = cli("batch", "cancel", waiting.id, code=1)
+    assert "conflict" in out
+    assert "nothing to cancel" in out
+
+    other = accept_batch(
+        hub.uow, caller=onss, content=batch_file.read_bytes() + b"\n", file_format=None,
+        idempotency_key=None,
+    ).batch  # fmt: skip
+    out = cli("batch", "cancel", other.id)
+    assert _row(out, other.id)[2] == "cancelled"
+    out = cli("batch", "resume", other.id, code=1)
+    assert "cancelled: nothing to resume" in out

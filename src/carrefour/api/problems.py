@@ -27,6 +27,7 @@ STATUS: dict[type[errors.CarrefourError], int] = {
     errors.NotAuthorised: 403,
     errors.DocumentTooLarge: 413,
     errors.UnsupportedDocumentType: 415,
+    errors.PayloadTooLarge: 413,
 }
 
 

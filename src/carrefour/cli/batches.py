@@ -136,6 +136,8 @@ def submit(
                 parser=hub.batch_parser,
                 renderer=hub.renderer,
                 progress=advance,
+                chunk=hub.settings.batch_chunk,
+                lease_seconds=hub.settings.batch_lease_seconds,
             )
         finally:
             if progress.live.is_started:
@@ -169,3 +171,32 @@ def show(
         )
     console.print(_summary(batch, duplicate=False))
     _print_errors(batch, errors, as_)
+
+
+@app.command()
+@reports_errors
+def resume(batch_id: str, database_url: DatabaseOption = None) -> None:
+    """Process an unfinished batch now, from its next chunk (its worker died and its lease
+    expired); each voucher is still routed once."""
+    with open_hub(database_url) as hub:
+        batch = service.resume_batch(
+            hub.uow,
+            batch_id=batch_id,
+            parser=hub.batch_parser,
+            renderer=hub.renderer,
+            chunk=hub.settings.batch_chunk,
+            lease_seconds=hub.settings.batch_lease_seconds,
+        )
+    console.print(_summary(batch, duplicate=False))
+
+
+@app.command()
+@reports_errors
+def cancel(batch_id: str, database_url: DatabaseOption = None) -> None:
+    """Stop an unfinished batch: the chunks already committed stay routed, no other is."""
+    with open_hub(database_url) as hub, hub.uow() as uow:
+        batch = service.cancel_batch(uow, batch_id=batch_id)
+    console.print(_summary(batch, duplicate=False))
+    console.print(
+        f"cancelled after {batch.next_record} of {batch.total or '?'} records", highlight=False
+    )

@@ -119,6 +119,13 @@ class Conflict(CarrefourError):
     title = "Conflict"
 
 
+class PayloadTooLarge(CarrefourError):
+    """A request body over the configured limit (``CARREFOUR_MAX_UPLOAD_BYTES``)."""
+
+    code = "payload-too-large"
+    title = "Request body too large"
+
+
 class OverlappingIntegration(Conflict):
     code = "overlapping-integration"
     title = "Overlapping integration"

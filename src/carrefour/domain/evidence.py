@@ -360,11 +360,19 @@ def _tracking_entry(body: Mapping[str, Any]) -> TrackingEntry:
         prev_hash=str(body["prev_hash"]),
         hash=str(body["hash"]),
         position=int(body["position"]),
+        holder=str(body.get("holder") or body["emitter"]),
+        payload_digest=body.get("payload_digest"),
     )
 
 
 def tracking_json(entry: TrackingEntry) -> dict[str, Any]:
-    return {**entry.content(), "hash": entry.hash, "position": entry.position}
+    return {
+        **entry.legacy_content(),
+        "holder": entry.holder,
+        "payload_digest": entry.payload_digest,
+        "hash": entry.hash,
+        "position": entry.position,
+    }
 
 
 def status_json(entry: StatusEntry, *, full: bool) -> dict[str, Any]:

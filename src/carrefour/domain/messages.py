@@ -3,6 +3,27 @@
 Every message has an id, a flow, a sender, recipients, a NISS, a reference date or period, the
 deliberation that allowed each recipient, and a status per recipient (domain.md section 6).
 Acknowledgements, corrections and resend requests are messages too, linked by ``in_reply_to``.
+
+The tracking file
+-----------------
+Each tracking entry belongs to a *holder*, the tracking file it is kept in
+(``tracking_holder``); each holder has one hash chain, in position order. An entry's hash is
+the SHA-256 (lowercase hex) of this UTF-8 byte string, its fields in this order, separated by
+the unit separator U+001F, ``None`` written as the empty string::
+
+    carrefour-tracking-1 US holder US message_id US flow US emitter US recipient US niss
+    US event_date US rule_id US sent_at US status US payload_digest US prev_hash
+
+``event_date`` is ISO 8601 (``2026-01-31``); ``sent_at`` is ISO 8601 in UTC with microseconds
+(``2026-01-31T10:00:00.000000+00:00``); ``prev_hash`` is the previous entry's hash in the same
+holder's chain (``GENESIS_HASH`` for the first). No field can hold U+001F (identifiers, flow
+names, NISS, dates and hex digests never do). ``payload_digest`` is the SHA-256 hex of the
+message's canonical payload (``payload_digest``): ``json.dumps(payload, sort_keys=True,
+separators=(",", ":"), ensure_ascii=False)`` in UTF-8, so an edited payload no longer matches
+the entries that carry its digest.
+
+Entries written before the holder and the digest existed (``payload_digest`` is ``None``) keep
+their original hash: SHA-256 of the canonical JSON of ``TrackingEntry.legacy_content``.
 """
 
 from __future__ import annotations
@@ -15,7 +36,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from carrefour.domain.catalogue import ALL_FIELDS
+from carrefour.domain.catalogue import ALL_FIELDS, Catalogue
 
 
 class DeliveryStatus(StrEnum):
@@ -70,17 +91,48 @@ def visible_payload(payload: Mapping[str, Any], fields: Iterable[str]) -> dict[s
     return {key: value for key, value in payload.items() if key in granted}
 
 
+#: The payload a message keeps once retention emptied it (``carrefour purge``): its digest stays
+#: in the tracking file, so the entries still verify.
+PURGED = "purged_at"
+
+
+def is_purged(payload: Mapping[str, Any]) -> bool:
+    """Whether ``payload`` is what retention left of a message's payload."""
+    return set(payload) == {PURGED}
+
+
 # --- the tracking file --------------------------------------------------------------------
 
 GENESIS_HASH = "0" * 64
+HASH_FORMAT = "carrefour-tracking-1"
+_SEPARATOR = "\x1f"
+
+
+def tracking_holder(catalogue: Catalogue, sender: str) -> str:
+    """The tracking file an entry for a message from ``sender`` belongs to: for now the sender
+    itself. This is the one place that decides it."""
+    del catalogue  # the mapping to the institutions that keep tracking files reads it
+    return sender
+
+
+def canonical_payload(payload: Mapping[str, Any]) -> bytes:
+    """The canonical bytes of a message's payload, as its digest covers them."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def payload_digest(payload: Mapping[str, Any]) -> str:
+    """SHA-256 hex of the message's canonical payload."""
+    return hashlib.sha256(canonical_payload(payload)).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
 class TrackingEntry:
     """One line of the tracking file: a message sent by ``emitter`` to ``recipient``.
 
-    ``prev_hash`` is the hash of the previous entry of the same emitter (``GENESIS_HASH`` for the
-    first), so an edited or deleted entry breaks the chain from there on.
+    ``holder`` is the tracking file it belongs to (``tracking_holder``); ``prev_hash`` is the
+    hash of the previous entry of the same holder (``GENESIS_HASH`` for the first), so an edited
+    or deleted entry breaks the chain from there on. ``payload_digest`` ties the entry to its
+    message's payload (``None`` only on entries written before it existed).
     """
 
     message_id: str
@@ -95,8 +147,29 @@ class TrackingEntry:
     prev_hash: str
     hash: str = ""
     position: int | None = None
+    holder: str = ""
+    payload_digest: str | None = None
 
-    def content(self) -> dict[str, Any]:
+    def hashed_bytes(self) -> bytes:
+        """The bytes the entry's hash covers (module docstring)."""
+        fields = (
+            HASH_FORMAT,
+            self.holder,
+            self.message_id,
+            self.flow,
+            self.emitter,
+            self.recipient,
+            self.niss,
+            self.event_date.isoformat() if self.event_date else "",
+            self.rule_id or "",
+            self.sent_at.isoformat(timespec="microseconds"),
+            self.status,
+            self.payload_digest or "",
+            self.prev_hash,
+        )
+        return _SEPARATOR.join(fields).encode()
+
+    def legacy_content(self) -> dict[str, Any]:
         return {
             "message_id": self.message_id,
             "flow": self.flow,
@@ -112,9 +185,11 @@ class TrackingEntry:
 
 
 def entry_hash(entry: TrackingEntry) -> str:
-    """SHA-256 over the entry's content (its ``prev_hash`` included), as canonical JSON."""
-    canonical = json.dumps(entry.content(), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """SHA-256 hex over the entry's hashed bytes (its ``prev_hash`` included)."""
+    if entry.payload_digest is None:
+        canonical = json.dumps(entry.legacy_content(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(entry.hashed_bytes()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,12 +201,12 @@ class ChainBreak:
 
 
 def verify_chain(entries: Iterable[TrackingEntry]) -> ChainBreak | None:
-    """The first broken entry of one emitter's chain (entries in position order), or ``None``."""
+    """The first broken entry of one holder's chain (entries in position order), or ``None``."""
     previous = GENESIS_HASH
     for entry in entries:
         if entry.prev_hash != previous:
             return ChainBreak(
-                entry.emitter,
+                entry.holder or entry.emitter,
                 entry.position,
                 entry.message_id,
                 "its previous-entry hash does not match the entry before it "
@@ -139,7 +214,7 @@ def verify_chain(entries: Iterable[TrackingEntry]) -> ChainBreak | None:
             )
         if entry_hash(entry) != entry.hash:
             return ChainBreak(
-                entry.emitter,
+                entry.holder or entry.emitter,
                 entry.position,
                 entry.message_id,
                 "its content does not match its hash (the entry was edited)",

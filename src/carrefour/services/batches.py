@@ -1,8 +1,13 @@
 """Batch files of vouchers: validate each record, route the good ones, report the bad ones.
 
-A batch is processed in chunks, one transaction per chunk (never one per record). Posting the
-same file twice (same sender and same content hash) or with the same ``Idempotency-Key`` creates
-nothing new: the first batch is answered again.
+A batch is processed in chunks, one transaction per chunk (never one per record): the chunk's
+messages, its record errors and the batch's progress (``next_record``) commit together, so a
+process killed at any moment leaves every chunk routed once or not at all. The process holds a
+lease on the batch, renewed by each chunk; once it expires any worker resumes the batch at its
+next chunk. Posting the same file twice (same sender and same content hash) or with the same
+``Idempotency-Key`` creates nothing new: the first batch is answered again (and resumed, if it
+was left unfinished). A record identical to an earlier one of the same file is reported as a
+``duplicate``, not routed twice.
 """
 
 from __future__ import annotations
@@ -10,20 +15,21 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
-from typing import Protocol
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
 from carrefour.domain.catalogue import Action, Institution
 from carrefour.domain.deliberations import authorise
-from carrefour.domain.errors import CarrefourError, InvalidBatch, NotFound
-from carrefour.domain.messages import DeliveryStatus
+from carrefour.domain.errors import CarrefourError, Conflict, InvalidBatch, NotFound
+from carrefour.domain.messages import DeliveryStatus, payload_digest
 from carrefour.domain.vouchers import Voucher
 from carrefour.services.consultations import require
 from carrefour.services.ids import new_id
 from carrefour.services.unit_of_work import Batch, DocumentRenderer, UnitOfWork
 from carrefour.services.vouchers import PENSION_FLOW, VOUCHER_FLOW, route_vouchers
 
-CHUNK = 500
+CHUNK = 2_000
+LEASE_SECONDS = 60.0
 RECEIVED = "received"
 
 
@@ -48,6 +54,11 @@ class Parsed(Protocol):
     @property
     def records(self) -> Sequence[ParsedRecord]: ...
 
+    @property
+    def sender(self) -> str | None:
+        """The sender a fixed-width header names (``None`` for JSON Lines)."""
+        ...
+
 
 class BatchParser(Protocol):
     """Reads a batch file; raises ``InvalidBatch`` when the file is unusable as a whole."""
@@ -57,11 +68,33 @@ class BatchParser(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class BatchOutcome:
+    """The batch a file made, or, for a file (or key) already taken, that batch
+    (``duplicate``): done, or still running (it resumes; it is answered as it stands)."""
+
     batch: Batch
     duplicate: bool
 
 
 Progress = Callable[[int, int], None]
+
+RUNNING = ("received", "processing")
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """Who processes a batch (``owner``: one worker or one submitting process) and for how
+    long each chunk renews its claim: a worker that dies stops renewing it, and once it has
+    expired any other worker resumes the batch at its next chunk."""
+
+    owner: str
+    seconds: float
+
+    def until(self, uow: UnitOfWork) -> datetime:
+        return uow.clock.now() + timedelta(seconds=self.seconds)
+
+
+def new_lease(seconds: float = LEASE_SECONDS) -> Lease:
+    return Lease(owner=new_id(), seconds=seconds)
 
 
 def _register(
@@ -71,10 +104,11 @@ def _register(
     content: bytes,
     file_format: str | None,
     idempotency_key: str | None,
-    status: str,
+    lease: Lease | None,
 ) -> BatchOutcome:
-    """The batch already taken (a duplicate), or a new one in ``status``. A file kept for the
-    batch worker (``received``) is stored with it, in the same transaction."""
+    """The batch already taken (a duplicate), or a new one: ``processing`` under ``lease``, or
+    ``received`` for the batch worker. The file is stored with it, in the same transaction: a
+    batch resumes from it after a crash, until it is done."""
     digest = hashlib.sha256(content).hexdigest()
     with uow_factory() as uow:
         existing = uow.batches.find(caller.id, content_hash=digest, idempotency_key=idempotency_key)
@@ -88,14 +122,50 @@ def _register(
             content_hash=digest,
             idempotency_key=idempotency_key,
             format=file_format,
-            status=status,
+            status=RECEIVED if lease is None else "processing",
             created_at=uow.clock.now(),
+            lease_owner=None if lease is None else lease.owner,
+            lease_until=None if lease is None else lease.until(uow),
         )
         uow.batches.add(batch)
-        if status == RECEIVED:
-            uow.batches.store_content(batch.id, content)
+        uow.batches.store_content(batch.id, content)
         uow.commit()
     return BatchOutcome(batch, duplicate=False)
+
+
+def _duplicates(records: Sequence[ParsedRecord]) -> dict[int, int]:
+    """Index of each good record that repeats an earlier one of the file -> the line of the
+    first (the same voucher content: same kind, person, period and fields)."""
+    first: dict[str, int] = {}
+    repeated: dict[int, int] = {}
+    for index, record in enumerate(records):
+        voucher = record.voucher
+        if voucher is None:
+            continue
+        key = payload_digest(voucher.payload())
+        if key in first:
+            repeated[index] = first[key]
+        else:
+            first[key] = record.line
+    return repeated
+
+
+def _finish(
+    uow_factory: Callable[[], UnitOfWork], batch: Batch, lease: Lease, **changes: Any
+) -> Batch:
+    """End a batch held under ``lease`` (done or refused, with ``changes``): its lease released,
+    its file dropped. A batch no longer held (cancelled, taken over) is left as it is."""
+    with uow_factory() as uow:
+        held = uow.batches.hold(batch.id, owner=lease.owner, until=lease.until(uow))
+        if held is None:
+            return uow.batches.get(batch.id) or batch
+        ended = replace(
+            held, **changes, finished_at=uow.clock.now(), lease_owner=None, lease_until=None
+        )
+        uow.batches.update(ended)
+        uow.batches.store_content(batch.id, None)
+        uow.commit()
+    return ended
 
 
 def _process(
@@ -108,71 +178,123 @@ def _process(
     renderer: DocumentRenderer,
     progress: Progress | None,
     chunk: int,
+    lease: Lease,
 ) -> Batch:
-    """Parse a registered batch, route its good records chunk by chunk, record its bad ones.
-    An unusable file leaves the batch ``refused`` (and raises ``InvalidBatch``)."""
+    """Process a batch held under ``lease`` from its ``next_record`` on: each chunk's good
+    records routed, its bad ones recorded, and the batch's progress, in one transaction that
+    first renews the lease (a batch cancelled or taken over stops here, its committed chunks
+    kept). An unusable file leaves the batch ``refused`` (and raises ``InvalidBatch``)."""
     with uow_factory() as uow:
-        try:
-            parsed = parser.parse(content, format=batch.format, today=uow.clock.today())
-        except InvalidBatch as error:
-            refused = replace(
-                batch,
-                status="refused",
-                error_code=error.reason,
-                error=error.detail,
-                finished_at=uow.clock.now(),
+        today = uow.clock.today()
+    try:
+        parsed = parser.parse(content, format=batch.format, today=today)
+        if parsed.sender is not None and parsed.sender != caller.id:
+            raise InvalidBatch(
+                f"the header names the sender {parsed.sender}, but the file was sent by "
+                f"{caller.id}: a file is sent by the institution its header names",
+                reason="header",
+                line=1,
             )
-            uow.batches.update(refused)
-            uow.commit()
-            _raise_if_refused(refused)
-            raise  # pragma: no cover - _raise_if_refused always raises here
-
+    except InvalidBatch as error:
+        refused = _finish(
+            uow_factory, batch, lease, status="refused", error_code=error.reason,
+            error=error.detail,
+        )  # fmt: skip
+        _raise_if_refused(refused)
+        raise  # pragma: no cover - _raise_if_refused always raises here
     records = list(parsed.records)
-    errors = [
-        (r.line, r.error_code or "invalid", r.error or "") for r in records if r.voucher is None
-    ]
-    good: list[tuple[int, Voucher]] = []
-    for record in records:
-        voucher = record.voucher
-        if voucher is not None:
-            good.append((record.line, voucher))
-    batch = replace(batch, status="processing", format=parsed.format, total=len(records))
-    routed = paper = 0
-    done = 0
-    for start in range(0, len(good), chunk):
-        part = good[start : start + chunk]
+    repeated = _duplicates(records)
+    routable = [r.voucher is not None and i not in repeated for i, r in enumerate(records)]
+    start = batch.next_record
+    good_done, good_total = sum(routable[:start]), sum(routable)
+    while start < len(records):
+        part = records[start : start + chunk]
         with uow_factory() as uow:
+            held = uow.batches.hold(batch.id, owner=lease.owner, until=lease.until(uow))
+            if held is None:
+                return uow.batches.get(batch.id) or batch
+            errors: list[tuple[int, str, str]] = []
+            good: list[tuple[int, Voucher]] = []
+            for index, record in enumerate(part, start=start):
+                if record.voucher is None:
+                    errors.append((record.line, record.error_code or "invalid", record.error or ""))
+                elif index in repeated:
+                    errors.append(
+                        (record.line, "duplicate", f"the same record as line {repeated[index]}")
+                    )
+                else:
+                    good.append((record.line, record.voucher))
             results = route_vouchers(
-                uow, caller=caller, vouchers=[v for _, v in part], renderer=renderer
+                uow, caller=caller, vouchers=[v for _, v in good], renderer=renderer
             )
-            for (line, _), result in zip(part, results, strict=True):
+            routed = paper = 0
+            for (line, _), result in zip(good, results, strict=True):
                 if isinstance(result, CarrefourError):
                     errors.append((line, result.code, result.detail))
                 elif result.status == DeliveryStatus.PAPER:
                     paper += 1
                 else:
                     routed += 1
-            done = min(len(good), start + chunk)
-            uow.batches.update(replace(batch, routed=routed, paper=paper))
+            uow.batches.add_errors(batch.id, sorted(errors))
+            batch = replace(
+                held,
+                format=parsed.format,
+                total=len(records),
+                routed=held.routed + routed,
+                paper=held.paper + paper,
+                accepted=held.accepted + routed + paper,
+                rejected=held.rejected + len(errors),
+                next_record=start + len(part),
+            )
+            uow.batches.update(batch)
             uow.commit()
-        if progress is not None:
-            progress(done, len(good))
+        start += len(part)
+        good_done += len(good)
+        if progress is not None and good:
+            progress(good_done, good_total)
+    return _finish(
+        uow_factory, batch, lease, status="done", format=parsed.format, total=len(records)
+    )
+
+
+def _resume(
+    uow_factory: Callable[[], UnitOfWork],
+    *,
+    parser: BatchParser,
+    renderer: DocumentRenderer,
+    chunk: int,
+    lease: Lease,
+    batch_id: str | None,
+    progress: Progress | None = None,
+) -> Batch | None:
+    """Claim a batch (``batch_id``, or the oldest waiting one) and process it to the end;
+    ``None`` when there is none to claim."""
     with uow_factory() as uow:
-        errors.sort()
-        uow.batches.add_errors(batch.id, errors)
-        batch = replace(
-            batch,
-            status="done",
-            accepted=routed + paper,
-            rejected=len(errors),
-            routed=routed,
-            paper=paper,
-            finished_at=uow.clock.now(),
+        claimed = uow.batches.claim(
+            owner=lease.owner, now=uow.clock.now(), until=lease.until(uow), batch_id=batch_id
         )
-        uow.batches.update(batch)
-        uow.batches.store_content(batch.id, None)
+        if claimed is None:
+            return None
+        content = uow.batches.content(claimed.id)
+        caller = uow.catalogue.institution(claimed.sender)
         uow.commit()
-    return batch
+    if content is None:  # pragma: no cover - a running batch always has its file
+        return None
+    try:
+        return _process(
+            uow_factory,
+            caller=caller,
+            batch=claimed,
+            content=content,
+            parser=parser,
+            renderer=renderer,
+            progress=progress,
+            chunk=chunk,
+            lease=lease,
+        )
+    except InvalidBatch:
+        with uow_factory() as uow:
+            return uow.batches.get(claimed.id)
 
 
 def submit_batch(
@@ -186,19 +308,33 @@ def submit_batch(
     renderer: DocumentRenderer,
     progress: Progress | None = None,
     chunk: int = CHUNK,
+    lease_seconds: float = LEASE_SECONDS,
 ) -> BatchOutcome:
     """Take a batch file from ``caller`` and process it now: route its good records, record its
-    bad ones."""
+    bad ones. The same file again answers its batch; if that batch was left unfinished (its
+    process died) it is resumed here."""
+    lease = new_lease(lease_seconds)
     outcome = _register(
         uow_factory,
         caller=caller,
         content=content,
         file_format=file_format,
         idempotency_key=idempotency_key,
-        status="processing",
+        lease=lease,
     )
     if outcome.duplicate:
-        return outcome
+        if outcome.batch.status not in RUNNING:
+            return outcome
+        resumed = _resume(
+            uow_factory,
+            parser=parser,
+            renderer=renderer,
+            chunk=chunk,
+            lease=lease,
+            batch_id=outcome.batch.id,
+            progress=progress,
+        )
+        return BatchOutcome(resumed or outcome.batch, duplicate=True)
     batch = _process(
         uow_factory,
         caller=caller,
@@ -208,6 +344,7 @@ def submit_batch(
         renderer=renderer,
         progress=progress,
         chunk=chunk,
+        lease=lease,
     )
     return BatchOutcome(batch, duplicate=False)
 
@@ -228,7 +365,7 @@ def accept_batch(
         content=content,
         file_format=file_format,
         idempotency_key=idempotency_key,
-        status=RECEIVED,
+        lease=None,
     )
 
 
@@ -238,35 +375,76 @@ def process_received(
     parser: BatchParser,
     renderer: DocumentRenderer,
     chunk: int = CHUNK,
+    lease: Lease | None = None,
 ) -> Batch | None:
-    """Claim the oldest ``received`` batch (one worker per batch) and process it; ``None`` when
-    there is none. The stored file is dropped once the batch is done."""
+    """Claim the oldest batch waiting for a worker (``received``, or left unfinished by a
+    worker whose lease expired) and process it from its next chunk; ``None`` when there is
+    none. On PostgreSQL several workers claim different batches (``SKIP LOCKED``)."""
+    return _resume(
+        uow_factory,
+        parser=parser,
+        renderer=renderer,
+        chunk=chunk,
+        lease=lease or new_lease(),
+        batch_id=None,
+    )
+
+
+def resume_batch(
+    uow_factory: Callable[[], UnitOfWork],
+    *,
+    batch_id: str,
+    parser: BatchParser,
+    renderer: DocumentRenderer,
+    chunk: int = CHUNK,
+    lease_seconds: float = LEASE_SECONDS,
+    progress: Progress | None = None,
+) -> Batch:
+    """Process an unfinished batch now, from its next chunk (an operator's ``batch resume``).
+    Refused (``Conflict``) while another worker's lease on it runs, or once it is finished."""
+    resumed = _resume(
+        uow_factory,
+        parser=parser,
+        renderer=renderer,
+        chunk=chunk,
+        lease=new_lease(lease_seconds),
+        batch_id=batch_id,
+        progress=progress,
+    )
+    if resumed is not None:
+        return resumed
     with uow_factory() as uow:
-        claimed = uow.batches.claim_received()
-        if claimed is None:
-            return None
-        content = uow.batches.content(claimed.id)
-        caller = uow.catalogue.institution(claimed.sender)
-        uow.commit()
-    if content is None:  # pragma: no cover - a received batch always has its file
-        return None
-    try:
-        return _process(
-            uow_factory,
-            caller=caller,
-            batch=claimed,
-            content=content,
-            parser=parser,
-            renderer=renderer,
-            progress=None,
-            chunk=chunk,
+        batch = uow.batches.get(batch_id)
+    if batch is None:
+        raise NotFound(f"no batch {batch_id}", batch_id=batch_id)
+    if batch.status in RUNNING:
+        raise Conflict(
+            f"batch {batch_id} is being processed by worker {batch.lease_owner} (lease until "
+            f"{batch.lease_until:%Y-%m-%d %H:%M:%S}); it can be resumed once that lease expires",
+            batch_id=batch_id,
         )
-    except InvalidBatch:
-        with uow_factory() as uow:
-            refused = uow.batches.get(claimed.id)
-            uow.batches.store_content(claimed.id, None)
-            uow.commit()
-        return refused
+    raise Conflict(f"batch {batch_id} is {batch.status}: nothing to resume", batch_id=batch_id)
+
+
+def cancel_batch(uow: UnitOfWork, *, batch_id: str) -> Batch:
+    """Stop an unfinished batch (an operator's ``batch cancel``): its committed chunks stay
+    routed, no further chunk is; its file is dropped. The caller's transaction commits it."""
+    batch = uow.batches.get(batch_id)
+    if batch is None:
+        raise NotFound(f"no batch {batch_id}", batch_id=batch_id)
+    if batch.status not in RUNNING:
+        raise Conflict(f"batch {batch_id} is {batch.status}: nothing to cancel", batch_id=batch_id)
+    cancelled = replace(
+        batch,
+        status="cancelled",
+        finished_at=uow.clock.now(),
+        lease_owner=None,
+        lease_until=None,
+    )
+    uow.batches.update(cancelled)
+    uow.batches.store_content(batch_id, None)
+    uow.commit()
+    return cancelled
 
 
 def batch_flow(uow: UnitOfWork, caller: Institution) -> str:

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from carrefour.domain.messages import DeliveryStatus, Message, TrackingEntry
+from carrefour.domain.messages import (
+    DeliveryStatus,
+    Message,
+    TrackingEntry,
+    payload_digest,
+    tracking_holder,
+)
 from carrefour.domain.routing import Recipient
 from carrefour.services.ids import new_id
 from carrefour.services.unit_of_work import MailboxRow, UnitOfWork
@@ -20,7 +26,10 @@ from carrefour.services.unit_of_work import MailboxRow, UnitOfWork
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """A message to publish: what ``publish`` takes, as a value for ``publish_many``."""
+    """A message to publish: what ``publish`` takes, as a value for ``publish_many``.
+
+    ``tracked_only``: recipients that get a tracking entry but no mailbox row (``paper``: the
+    message went on paper instead of to a mailbox)."""
 
     flow: str
     sender: str
@@ -32,6 +41,7 @@ class Outgoing:
     in_reply_to: str | None = None
     message_id: str | None = None
     status: DeliveryStatus = DeliveryStatus.QUEUED
+    tracked_only: Sequence[str] = ()
 
 
 def publish_many(uow: UnitOfWork, outgoing: Sequence[Outgoing]) -> list[Message]:
@@ -71,24 +81,31 @@ def publish_many(uow: UnitOfWork, outgoing: Sequence[Outgoing]) -> list[Message]
             for r in o.recipients
         ]
     )
-    uow.tracking.append(
-        [
+    catalogue = uow.catalogue
+    entries: list[TrackingEntry] = []
+    for o, m in zip(outgoing, messages, strict=True):
+        holder = tracking_holder(catalogue, m.sender)
+        digest = payload_digest(m.payload)
+        tracked: list[tuple[str, str | None]] = [(r.institution, r.rule_id) for r in o.recipients]
+        tracked.extend((name, None) for name in o.tracked_only)
+        entries.extend(
             TrackingEntry(
                 message_id=m.id,
                 flow=m.flow,
                 emitter=m.sender,
-                recipient=r.institution,
+                recipient=recipient,
                 niss=m.niss,
                 event_date=m.event_date,
-                rule_id=r.rule_id,
+                rule_id=rule_id,
                 sent_at=now,
                 status=o.status.value,
                 prev_hash="",
+                holder=holder,
+                payload_digest=digest,
             )
-            for o, m in zip(outgoing, messages, strict=True)
-            for r in o.recipients
-        ]
-    )
+            for recipient, rule_id in tracked
+        )
+    uow.tracking.append(entries)
     return messages
 
 
@@ -105,8 +122,10 @@ def publish(
     in_reply_to: str | None = None,
     message_id: str | None = None,
     status: DeliveryStatus = DeliveryStatus.QUEUED,
+    tracked_only: Sequence[str] = (),
 ) -> Message:
-    """Store a message for ``recipients`` and track it; the caller commits."""
+    """Store a message for ``recipients`` (and ``tracked_only``) and track it; the caller
+    commits."""
     [message] = publish_many(
         uow,
         [
@@ -121,6 +140,7 @@ def publish(
                 in_reply_to=in_reply_to,
                 message_id=message_id,
                 status=status,
+                tracked_only=tracked_only,
             )
         ],
     )

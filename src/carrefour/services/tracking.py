@@ -9,6 +9,8 @@ from carrefour.domain.catalogue import ALL_FIELDS, Action, Catalogue, Institutio
 from carrefour.domain.messages import (
     ChainBreak,
     TrackingEntry,
+    is_purged,
+    payload_digest,
     verify_chain,
 )
 from carrefour.services import consultations, evidence
@@ -89,6 +91,32 @@ def checkpoint(
     return Checkpoint(signed.at, signed.heads, signed.signature, signed.public_key, signed.number)
 
 
+def _check_payloads(uow: UnitOfWork, entries: list[TrackingEntry]) -> ChainBreak | None:
+    """The first entry whose message's stored payload no longer has the digest it carries."""
+    carrying = [e for e in entries if e.payload_digest is not None]
+    payloads = uow.messages.payloads([e.message_id for e in carrying])
+    digests: dict[str, str | None] = {}
+    for entry in carrying:
+        if entry.message_id not in digests:
+            payload = payloads.get(entry.message_id)
+            if payload is not None and is_purged(payload):
+                continue  # emptied by retention: its digest stays in the tracking file
+            digests[entry.message_id] = None if payload is None else payload_digest(payload)
+        if entry.message_id not in digests:
+            continue
+        found = digests[entry.message_id]
+        if found != entry.payload_digest:
+            what = "is gone" if found is None else "was edited"
+            return ChainBreak(
+                entry.holder or entry.emitter,
+                entry.position,
+                entry.message_id,
+                f"the message's stored payload {what}: it no longer matches the payload digest "
+                "its tracking entry carries",
+            )
+    return None
+
+
 def verify(
     uow: UnitOfWork, *, signer: Signer | None = None, journal: CheckpointJournal | None = None
 ) -> VerifyReport:
@@ -99,10 +127,10 @@ def verify(
     emitters = uow.tracking.emitters()
     chains: dict[str, dict[int, TrackingEntry]] = {}
     for emitter in emitters:
-        entries = uow.tracking.select(emitter=emitter)
+        entries = uow.tracking.select(holder=emitter)
         chains[emitter] = {e.position: e for e in entries if e.position is not None}
         count += len(entries)
-        broken = verify_chain(entries)
+        broken = verify_chain(entries) or _check_payloads(uow, entries)
         if broken is not None:
             return VerifyReport(len(emitters), count, broken)
         head = uow.tracking.head(emitter)

@@ -127,6 +127,9 @@ class Batch:
     error_code: str | None = None
     error: str | None = None
     finished_at: datetime | None = None
+    next_record: int = 0  # records before it are routed or reported (committed per chunk)
+    lease_owner: str | None = None  # the worker processing it, until ``lease_until``
+    lease_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +298,10 @@ class MessageRepository(Protocol):
 
     def of_niss(self, niss: str) -> list[Message]: ...
 
+    def payloads(self, message_ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+        """The stored payload of each of ``message_ids`` that exists."""
+        ...
+
 
 class MailboxRepository(Protocol):
     def add_many(self, rows: Sequence[MailboxRow]) -> None: ...
@@ -355,13 +362,18 @@ class TrackingLog(Protocol):
         recipient: str | None = None,
         before: int | None = None,
         newest_first: bool = False,
+        holder: str | None = None,
     ) -> list[TrackingEntry]:
         """Entries by position (``newest_first``: from the end); ``before``: positions below."""
         ...
 
-    def emitters(self) -> list[str]: ...
+    def emitters(self) -> list[str]:
+        """The holders of a chain (``domain.messages.tracking_holder``)."""
+        ...
 
-    def head(self, emitter: str) -> tuple[int, str] | None: ...
+    def head(self, emitter: str) -> tuple[int, str] | None:
+        """The head (position, hash) of holder ``emitter``'s chain."""
+        ...
 
     def heads(self) -> dict[str, tuple[int, str]]: ...
 
@@ -407,9 +419,18 @@ class BatchRepository(Protocol):
 
     def content(self, batch_id: str) -> bytes | None: ...
 
-    def claim_received(self) -> Batch | None:
-        """The oldest ``received`` batch, now ``processing``; on PostgreSQL skipping the rows
-        another worker holds."""
+    def claim(
+        self, *, owner: str, now: datetime, until: datetime, batch_id: str | None = None
+    ) -> Batch | None:
+        """The oldest batch ``received`` or ``processing`` under an expired lease (or batch
+        ``batch_id``, if so), now ``processing`` leased to ``owner`` until ``until``; on
+        PostgreSQL skipping the rows another worker holds."""
+        ...
+
+    def hold(self, batch_id: str, *, owner: str, until: datetime) -> Batch | None:
+        """Renew ``owner``'s lease on a ``processing`` batch, locking its row for this
+        transaction; ``None`` when the batch is no longer ``owner``'s (cancelled, or taken over
+        after the lease expired)."""
         ...
 
     def add_errors(self, batch_id: str, errors: Sequence[tuple[int, str, str]]) -> None: ...

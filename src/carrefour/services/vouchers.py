@@ -20,7 +20,7 @@ from carrefour.domain.catalogue import Action, Institution
 from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.errors import CarrefourError, InvalidInput, NotFound, UnknownInstitution
 from carrefour.domain.identifiers import format_niss
-from carrefour.domain.messages import DeliveryStatus, Message, TrackingEntry
+from carrefour.domain.messages import DeliveryStatus
 from carrefour.domain.periods import Period
 from carrefour.domain.routing import Recipient, addressed, recipients
 from carrefour.domain.vouchers import (
@@ -103,32 +103,17 @@ def _store_paper(
     reason: tuple[str, str],
 ) -> VoucherOutcome:
     now = uow.clock.now()
-    message = Message(
-        id=new_id(),
+    message = publish(
+        uow,
         flow=VOUCHER_FLOW,
         sender=sender.id,
         niss=voucher.niss,
+        payload=voucher.payload(),
+        recipients=[],
         event_date=voucher.period.begin,
         period=voucher.period_label,
-        payload=voucher.payload(),
-        created_at=now,
-    )
-    uow.messages.add(message)
-    uow.tracking.append(
-        [
-            TrackingEntry(
-                message_id=message.id,
-                flow=VOUCHER_FLOW,
-                emitter=sender.id,
-                recipient=PAPER,
-                niss=voucher.niss,
-                event_date=voucher.period.begin,
-                rule_id=None,
-                sent_at=now,
-                status=DeliveryStatus.PAPER.value,
-                prev_hash="",
-            )
-        ]
+        status=DeliveryStatus.PAPER,
+        tracked_only=(PAPER,),
     )
     document_id = new_id()
     kind_fr, kind_nl = KIND_LABELS[voucher.kind]

@@ -9,7 +9,7 @@ import threading
 import structlog
 
 from carrefour.bootstrap import Hub
-from carrefour.services.batches import process_received
+from carrefour.services.batches import Lease, new_lease, process_received
 from carrefour.services.delivery import DeliveryRound, PushSender, RetryPolicy, deliver_due
 from carrefour.services.operations import beat
 from carrefour.services.unit_of_work import Batch
@@ -20,14 +20,21 @@ WORKER_NAME = f"delivery@{socket.gethostname()}:{os.getpid()}"
 
 
 class BatchWorker:
-    """Processes the batch files stored for the background, one at a time, oldest first."""
+    """Processes the batch files stored for the background, one at a time, oldest first, and
+    resumes those a dead worker left unfinished once their lease expired. Each worker has its
+    own lease owner id; on PostgreSQL workers of several nodes share the queue."""
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
+        self.lease: Lease = new_lease(hub.settings.batch_lease_seconds)
 
     def run_once(self) -> Batch | None:
         return process_received(
-            self.hub.uow, parser=self.hub.batch_parser, renderer=self.hub.renderer
+            self.hub.uow,
+            parser=self.hub.batch_parser,
+            renderer=self.hub.renderer,
+            chunk=self.hub.settings.batch_chunk,
+            lease=self.lease,
         )
 
     def run(self, stop: threading.Event) -> None:

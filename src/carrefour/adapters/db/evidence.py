@@ -30,11 +30,9 @@ from carrefour.adapters.db.tables_evidence import (
     worker_heartbeats,
 )
 from carrefour.domain.evidence import MailboxState, SignedCheckpoint, StatusEntry, chain_status
-from carrefour.domain.messages import GENESIS_HASH
+from carrefour.domain.messages import GENESIS_HASH, PURGED
 from carrefour.services.unit_of_work import ClientCertificate
 
-#: The payload a purged message keeps: its digest stays in the tracking file.
-PURGED = "purged_at"
 #: The advisory lock that makes checkpoints one after the other on PostgreSQL.
 _CHECKPOINT_LOCK = 7_270_012
 

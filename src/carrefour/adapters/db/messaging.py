@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -69,6 +69,15 @@ class SqlMessageRepository:
         c = t.messages.c
         query = select(t.messages).where(c.niss == niss).order_by(c.created_at, c.id)
         return [_message(row) for row in self._conn.execute(query)]
+
+    def payloads(self, message_ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+        c = t.messages.c
+        found: dict[str, Mapping[str, Any]] = {}
+        ids = sorted(set(message_ids))
+        for start in range(0, len(ids), 500):
+            query = select(c.id, c.payload).where(c.id.in_(ids[start : start + 500]))
+            found.update({str(r.id): dict(r.payload) for r in self._conn.execute(query)})
+        return found
 
 
 def _mailbox_row(row: Row[Any]) -> MailboxRow:
@@ -246,6 +255,8 @@ def _tracking(row: Row[Any]) -> TrackingEntry:
         prev_hash=row.prev_hash,
         hash=row.hash,
         position=row.position,
+        holder=row.holder or row.emitter,
+        payload_digest=row.payload_digest,
     )
 
 
@@ -256,6 +267,7 @@ class SqlTrackingLog:
         self._conn = conn
 
     def _head(self, emitter: str) -> str:
+        """The hash at the head of holder ``emitter``'s chain, locked for this transaction."""
         h = t.tracking_heads.c
         query = select(h.hash).where(h.emitter == emitter)
         if self._conn.dialect.name == "postgresql":
@@ -283,11 +295,12 @@ class SqlTrackingLog:
         chained: list[TrackingEntry] = []
         heads: dict[str, str] = {}
         for entry in entries:
-            if entry.emitter not in heads:
-                heads[entry.emitter] = self._head(entry.emitter)
-            linked = replace(entry, prev_hash=heads[entry.emitter], hash="")
+            holder = entry.holder or entry.emitter
+            if holder not in heads:
+                heads[holder] = self._head(holder)
+            linked = replace(entry, holder=holder, prev_hash=heads[holder], hash="")
             linked = replace(linked, hash=entry_hash(linked))
-            heads[entry.emitter] = linked.hash
+            heads[holder] = linked.hash
             chained.append(linked)
         positions = (
             self._conn.execute(
@@ -305,6 +318,8 @@ class SqlTrackingLog:
                         "status": e.status,
                         "prev_hash": e.prev_hash,
                         "hash": e.hash,
+                        "holder": e.holder,
+                        "payload_digest": e.payload_digest,
                     }
                     for e in chained
                 ],
@@ -314,12 +329,10 @@ class SqlTrackingLog:
         )
         stored = [replace(e, position=int(p)) for e, p in zip(chained, positions, strict=True)]
         h = t.tracking_heads.c
-        for emitter, head in heads.items():
-            last = max(e.position or 0 for e in stored if e.emitter == emitter)
+        for holder, head in heads.items():
+            last = max(e.position or 0 for e in stored if e.holder == holder)
             self._conn.execute(
-                update(t.tracking_heads)
-                .where(h.emitter == emitter)
-                .values(hash=head, position=last)
+                update(t.tracking_heads).where(h.emitter == holder).values(hash=head, position=last)
             )
         return stored
 
@@ -336,9 +349,12 @@ class SqlTrackingLog:
         recipient: str | None = None,
         before: int | None = None,
         newest_first: bool = False,
+        holder: str | None = None,
     ) -> list[TrackingEntry]:
         c = t.tracking.c
         query = select(t.tracking)
+        if holder is not None:
+            query = query.where(c.holder == holder)
         if recipient is not None:
             query = query.where(c.recipient == recipient)
         if before is not None:

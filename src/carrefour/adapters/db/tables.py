@@ -170,7 +170,7 @@ mailbox = Table(
     Index("ix_mailbox_niss", "niss"),
 )
 
-# The tracking file: append-only, one hash chain per emitter.
+# The tracking file: append-only, one hash chain per holder (domain.messages.tracking_holder).
 tracking = Table(
     "tracking",
     metadata,
@@ -186,11 +186,18 @@ tracking = Table(
     Column("status", String(16), nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # The tracking file the entry belongs to; NULL only on rows written before it existed.
+    Column("holder", String(64)),
+    # SHA-256 of the message's canonical payload; NULL only on rows written before it existed.
+    Column("payload_digest", String(64)),
+    # A person's history (consultation, console, corrections): WHERE niss = ? ORDER BY position.
     Index("ix_tracking_niss", "niss", "position"),
-    Index("ix_tracking_emitter", "emitter", "position"),
+    # ``carrefour verify`` reads each chain: WHERE holder = ? ORDER BY position.
+    Index("ix_tracking_holder", "holder", "position"),
 )
 
-# The head of each emitter's chain; its row lock orders one emitter's appends.
+# The head of each holder's chain; its row lock orders one holder's appends. The column keeps
+# its first name, ``emitter``: it holds the chain's holder.
 tracking_heads = Table(
     "tracking_heads",
     metadata,
@@ -296,10 +303,16 @@ batches = Table(
     Column("error", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("finished_at", UtcDateTime),
-    # The file, kept only while a batch waits for or is in the batch worker.
+    # The file, kept until the batch is done (a batch resumes from it after a crash).
     Column("content", LargeBinary),
+    # Progress, committed with each chunk: the records before ``next_record`` are routed or
+    # reported; the worker holding the lease (``lease_owner``) renews it with each chunk.
+    Column("next_record", Integer, nullable=False, default=0),
+    Column("lease_owner", String(32)),
+    Column("lease_until", UtcDateTime),
     UniqueConstraint("sender", "content_hash", name="uq_batches_sender_content"),
     UniqueConstraint("sender", "idempotency_key", name="uq_batches_sender_key"),
+    # The batch worker's claim: WHERE status IN ('received', 'processing') ORDER BY created_at.
     Index("ix_batches_status", "status", "created_at"),
 )
 

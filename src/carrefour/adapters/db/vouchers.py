@@ -70,6 +70,9 @@ def _batch(row: Row[Any]) -> Batch:
         error=row.error,
         created_at=row.created_at,
         finished_at=row.finished_at,
+        next_record=row.next_record,
+        lease_owner=row.lease_owner,
+        lease_until=row.lease_until,
     )
 
 
@@ -110,16 +113,34 @@ class SqlBatchRepository:
         ).scalar()
         return None if value is None else bytes(value)
 
-    def claim_received(self) -> Batch | None:
+    def claim(
+        self, *, owner: str, now: datetime, until: datetime, batch_id: str | None = None
+    ) -> Batch | None:
         c = t.batches.c
-        query = select(t.batches).where(c.status == "received").order_by(c.created_at).limit(1)
+        expired = (c.status == "processing") & (c.lease_until.is_(None) | (c.lease_until < now))
+        query = select(t.batches).where((c.status == "received") | expired)
+        if batch_id is not None:
+            query = query.where(c.id == batch_id)
+        query = query.order_by(c.created_at).limit(1)
         if self._conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         row = self._conn.execute(query).first()
         if row is None:
             return None
-        self._conn.execute(update(t.batches).where(c.id == row.id).values(status="processing"))
-        return replace(_batch(row), status="processing")
+        leased = {"status": "processing", "lease_owner": owner, "lease_until": until}
+        self._conn.execute(update(t.batches).where(c.id == row.id).values(leased))
+        return replace(_batch(row), status="processing", lease_owner=owner, lease_until=until)
+
+    def hold(self, batch_id: str, *, owner: str, until: datetime) -> Batch | None:
+        c = t.batches.c
+        renewed = self._conn.execute(
+            update(t.batches)
+            .where(c.id == batch_id, c.lease_owner == owner, c.status == "processing")
+            .values(lease_until=until)
+        )
+        if renewed.rowcount != 1:
+            return None
+        return self.get(batch_id)
 
     def add_errors(self, batch_id: str, errors: Sequence[tuple[int, str, str]]) -> None:
         if errors:

@@ -6,10 +6,12 @@ from datetime import datetime
 
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from carrefour.api.deps import CallerDep, HubDep, UowDep
 from carrefour.bootstrap import Hub
 from carrefour.domain.catalogue import Institution
+from carrefour.domain.errors import PayloadTooLarge
 from carrefour.services import batches
 from carrefour.services.unit_of_work import Batch
 
@@ -71,7 +73,8 @@ def submit(
     response: Response,
 ) -> BatchRead:
     key = request.headers.get("idempotency-key")
-    if len(content) > hub.settings.batch_inline_max_bytes:
+    settings = hub.settings
+    if len(content) > settings.batch_inline_max_bytes:
         outcome = batches.accept_batch(
             hub.uow, caller=caller, content=content, file_format=file_format, idempotency_key=key
         )
@@ -86,11 +89,36 @@ def submit(
             idempotency_key=key,
             parser=hub.batch_parser,
             renderer=hub.renderer,
+            chunk=settings.batch_chunk,
+            lease_seconds=settings.batch_lease_seconds,
         )
     response.headers["Location"] = f"/v1/batches/{outcome.batch.id}"
     if outcome.duplicate:
         response.status_code = status.HTTP_200_OK
     return BatchRead.of(outcome.batch, duplicate=outcome.duplicate)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) as soon as it passes ``limit`` bytes: a declared
+    ``Content-Length`` over it is refused before anything is read."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(
+            f"the body declares {int(declared)} bytes; the limit is {limit} bytes "
+            "(CARREFOUR_MAX_UPLOAD_BYTES)",
+            limit=limit,
+        )
+    parts: list[bytes] = []
+    size = 0
+    async for part in request.stream():
+        size += len(part)
+        if size > limit:
+            raise PayloadTooLarge(
+                f"the body passes the limit of {limit} bytes (CARREFOUR_MAX_UPLOAD_BYTES)",
+                limit=limit,
+            )
+        parts.append(part)
+    return b"".join(parts)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=BatchRead)
@@ -108,8 +136,11 @@ async def submit_batch(
     ``CARREFOUR_BATCH_INLINE_MAX_BYTES`` (5 MB) is processed before the answer (201, ``done``);
     a larger one is stored and processed by the batch worker (202, ``received``: follow it with
     ``GET /v1/batches/{id}``). The same file twice, or the same ``Idempotency-Key``, answers the
-    first batch again (200, ``duplicate: true``)."""
-    return submit(hub, caller, await request.body(), format, request, response)
+    first batch again (200, ``duplicate: true``; one still being processed resumes). A
+    body over ``CARREFOUR_MAX_UPLOAD_BYTES`` is refused (413). Parsing and routing run in a
+    worker thread, never on the event loop."""
+    content = await read_body(request, hub.settings.max_upload_bytes)
+    return await run_in_threadpool(submit, hub, caller, content, format, request, response)
 
 
 @router.get("/{batch_id}", response_model=BatchRead)

@@ -7,9 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from carrefour.api.deps import CallerDep, HubDep, UowDep
-from carrefour.api.routes.batches import BatchRead, submit
+from carrefour.api.routes.batches import BatchRead, read_body, submit
 from carrefour.domain.errors import InvalidInput
 from carrefour.services import vouchers
 
@@ -55,9 +56,9 @@ async def submit_voucher(
     the mutuality that integrated the person; when none has, ``status`` is ``paper`` and
     ``document_id`` names the paper voucher (``GET /v1/documents/{id}``). A JSON Lines body
     (``Content-Type: application/x-ndjson``) is taken as a batch, as ``POST /v1/batches``."""
-    content = await request.body()
+    content = await read_body(request, hub.settings.max_upload_bytes)
     if request.headers.get("content-type", "").split(";")[0].strip() in NDJSON:
-        return submit(hub, caller, content, "jsonl", request, response)
+        return await run_in_threadpool(submit, hub, caller, content, "jsonl", request, response)
     data: Any = _json_object(content)
     outcome = vouchers.submit_voucher(uow, caller=caller, data=data, renderer=hub.renderer)
     return VoucherOutcomeRead(

@@ -1,0 +1,197 @@
+"""A serving process killed (SIGKILL) in the middle of a batch: after a restart, or by another
+server on the same PostgreSQL, the batch finishes and every voucher is routed exactly once."""
+
+# ruff: noqa: S603 - the commands run are this package's own entry point
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from carrefour.adapters.db import tables as t
+from carrefour.bootstrap import Hub
+from carrefour.services.institutions import issue_credential
+from tests.support import employee, integrate_all, make_niss
+
+CARREFOUR = str(Path(sys.executable).with_name("carrefour"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(database_url: str, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """``carrefour serve`` as a real process on a free port, its batch worker taking 100
+    records a chunk under a 2-second lease; killed on exit if still running."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "CARREFOUR_BATCH_INLINE_MAX_BYTES": "0",  # every batch goes to the batch worker
+        "CARREFOUR_BATCH_CHUNK": "100",
+        "CARREFOUR_BATCH_LEASE_SECONDS": "2",
+        "CARREFOUR_WORKER_POLL_SECONDS": "0.2",
+        "CARREFOUR_SIGNING_KEY": str(tmp_path / "signing.key"),
+        "CARREFOUR_LOG_LEVEL": "warning",
+    }
+    process = subprocess.Popen(
+        [CARREFOUR, "serve", "--database-url", database_url, "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None, "the server stopped at start"
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
+        yield process, base
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
+def population(hub: Hub, size: int, taken: frozenset[str] = frozenset()) -> tuple[list[str], bytes]:
+    """``size`` distinct new people integrated at a mutuality, and a file of their vouchers."""
+    found: set[str] = set()
+    while len(found) < size:
+        niss = make_niss()
+        if niss not in taken:
+            found.add(niss)
+    nisses = sorted(found)
+    integrate_all(hub, {n: ("mut-100", "mut-200")[i % 2] for i, n in enumerate(nisses)})
+    content = b"\n".join(json.dumps(employee(n)).encode() for n in nisses) + b"\n"
+    return nisses, content
+
+
+def token(hub: Hub, institution: str) -> dict[str, str]:
+    with hub.uow() as uow:
+        return {"Authorization": f"Bearer {issue_credential(uow, institution=institution)}"}
+
+
+def report(base: str, headers: dict[str, str], batch_id: str) -> dict[str, Any]:
+    response = httpx.get(f"{base}/v1/batches/{batch_id}?limit=5", headers=headers, timeout=10)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def kill_mid_batch(process: subprocess.Popen[bytes], base: str, headers: dict[str, str],
+                   batch_id: str) -> int:  # fmt: skip
+    """SIGKILL the server once some chunks of the batch are committed; the vouchers routed."""
+    deadline = time.monotonic() + 60
+    while True:
+        body = report(base, headers, batch_id)
+        if body["routed"] > 0:
+            break
+        assert time.monotonic() < deadline, "the batch did not start"
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert body["status"] == "processing", "the batch ended before the kill: make it larger"
+    return int(body["routed"])
+
+
+def wait_done(base: str, headers: dict[str, str], batch_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 180
+    while True:
+        body = report(base, headers, batch_id)
+        if body["status"] == "done":
+            return body
+        assert time.monotonic() < deadline, f"the batch did not finish: {body}"
+        time.sleep(0.2)
+
+
+def assert_routed_once(hub: Hub, nisses: list[str], database_url: str) -> None:
+    """One voucher message, one mailbox row and one tracking entry per person; verify clean."""
+    m, b, k = t.messages.c, t.mailbox.c, t.tracking.c
+    with hub.engine.connect() as conn:
+        counts = {
+            table: dict(
+                conn.execute(
+                    select(col.niss, func.count())
+                    .where(col.flow == "contribution-voucher", col.niss.in_(nisses))
+                    .group_by(col.niss)
+                ).all()
+            )
+            for table, col in (("messages", m), ("mailbox", b), ("tracking", k))
+        }
+    for table, per_person in counts.items():
+        assert per_person == dict.fromkeys(nisses, 1), table
+    verified = subprocess.run(
+        [CARREFOUR, "verify", "--database-url", database_url],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_a_server_killed_mid_batch_finishes_it_after_restart_every_voucher_once(
+    hub: Hub, database_url: str, tmp_path: Path
+) -> None:
+    nisses, content = population(hub, 3000)
+    onss = token(hub, "onss")
+    with serving(database_url, tmp_path) as (process, base):
+        response = httpx.post(f"{base}/v1/batches", content=content, headers=onss, timeout=30)
+        assert response.status_code == 202, response.text
+        batch_id = response.json()["id"]
+        routed_at_kill = kill_mid_batch(process, base, onss, batch_id)
+    assert 0 < routed_at_kill < len(nisses)
+    with serving(database_url, tmp_path) as (_, base):
+        # The same file again answers the unfinished batch: nothing new is created.
+        again = httpx.post(f"{base}/v1/batches", content=content, headers=onss, timeout=30)
+        assert (again.json()["id"], again.json()["duplicate"]) == (batch_id, True)
+        done = wait_done(base, onss, batch_id)
+    assert done["errors"] == []
+    assert (done["total"], done["accepted"], done["routed"], done["rejected"]) == (
+        3000, 3000, 3000, 0,
+    )  # fmt: skip
+    assert_routed_once(hub, nisses, database_url)
+
+
+def test_two_servers_on_one_postgresql_one_killed_the_other_finishes_every_batch(
+    hub: Hub, database_url: str, tmp_path: Path
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several serving nodes share one PostgreSQL")
+    first_people, first_file = population(hub, 3000)
+    second_people, second_file = population(hub, 1500, frozenset(first_people))
+    onss = token(hub, "onss")
+    with (
+        serving(database_url, tmp_path) as (doomed, one),
+        serving(database_url, tmp_path) as (
+            _,
+            other,
+        ),
+    ):
+        first = httpx.post(f"{one}/v1/batches", content=first_file, headers=onss, timeout=30)
+        second = httpx.post(f"{other}/v1/batches", content=second_file, headers=onss, timeout=30)
+        assert (first.status_code, second.status_code) == (202, 202)
+        kill_mid_batch(doomed, one, onss, first.json()["id"])
+        for batch_id, size in ((second.json()["id"], 1500), (first.json()["id"], 3000)):
+            done = wait_done(other, onss, batch_id)
+            assert (done["accepted"], done["routed"]) == (size, size)
+    assert_routed_once(hub, first_people + second_people, database_url)

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
         ge=0,
         description="a larger batch file is stored and processed by the batch worker (202)",
     )
+    # Hostile input: the limits checked before a JSON body is parsed (api/guards.py).
+    max_json_bytes: int = Field(
+        default=1_000_000, ge=1, description="bytes of a JSON request body at most (413 beyond)"
+    )
     signing_key: Path = Field(
         default=Path("./carrefour-signing.key"),
         description="Ed25519 key that signs tracking checkpoints (created on first checkpoint)",

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from carrefour import __version__
 from carrefour.api import problems
 from carrefour.api.deps import HubDep
+from carrefour.api.guards import InputGuard
 from carrefour.api.routes import (
     batches,
     careers,
@@ -37,6 +38,9 @@ def create_app(hub: Hub) -> FastAPI:
     )
     app.state.hub = hub
     problems.install(app)
+    # Hostile input is bounded before any parsing; the OpenAPI documents every problem.
+    app.add_middleware(InputGuard, max_json_bytes=hub.settings.max_json_bytes)
+    problems.document(app)
     app.include_router(institutions.router)
     app.include_router(directory.router)
     app.include_router(careers.router)

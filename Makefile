@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint check bench serve clean
+.PHONY: demo test lint check bench serve clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: $(STAMP)
 ## bench: the benchmarks, printing a table
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+## fuzz: schemathesis against a demo server, from the OpenAPI (its own venv, .venv-fuzz)
+fuzz: $(STAMP)
+	.ci/fuzz
 
 serve: $(STAMP)
 	$(BIN)/carrefour serve

@@ -217,3 +217,23 @@ def test_the_openapi_documents_the_problems_of_each_operation(client: TestClient
     assert "HTTPValidationError" not in schema["components"]["schemas"]
     begin = schema["components"]["schemas"]["IntegrationCreate"]["properties"]["begin"]
     assert begin["format"] == "date"
+
+
+def test_a_number_is_not_a_boolean_and_a_string_not_an_integer(
+    client: TestClient, credential: Credential
+) -> None:
+    niss = make_niss()
+    record = {"niss": niss, "quarter": "2025Q2", "contributor_category": "A"}
+    insurability = client.post(
+        "/v1/insurability",
+        json={**record, "contributions": "in-order", "closed": 0},
+        headers=credential("cas-acerta"),
+    )
+    body = assert_problem(insurability, 422, "invalid-request")
+    assert "body.closed" in str(body["detail"])
+    integration = client.put(
+        f"/v1/directory/{niss}/integrations",
+        json={"capacity": "001", "begin": "2024-01-01", "phase": "1"},
+        headers=credential("mut-100"),
+    )
+    assert "body.phase" in str(assert_problem(integration, 422, "invalid-request")["detail"])

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 from carrefour.domain.catalogue import Institution
 from carrefour.domain.directory import IntegrationLine
@@ -60,7 +60,7 @@ class IntegrationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     capacity: str = Field(examples=["001"])
-    phase: int = Field(default=1, ge=0, le=99)
+    phase: StrictInt = Field(default=1, ge=0, le=99)
     begin: Day
     end: Day | None = None
 

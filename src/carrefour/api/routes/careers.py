@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from carrefour.api.deps import CallerDep, UowDep
 from carrefour.api.schemas import Day
@@ -55,10 +55,10 @@ class AssimilationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     niss: str
-    code: int = Field(examples=[7])
+    code: StrictInt = Field(examples=[7])
     begin: Day
     end: Day | None = None
-    granted: bool
+    granted: StrictBool
     decided_on: Day
 
 

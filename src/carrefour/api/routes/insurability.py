@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from carrefour.api.deps import CallerDep, UowDep
 from carrefour.services import insurability
@@ -25,7 +25,7 @@ class InsurabilityFeed(BaseModel):
     quarter: str = Field(examples=["2025Q2"])
     contributor_category: str = Field(examples=["A"])
     contributions: str = Field(examples=["in-order"])
-    closed: bool = False
+    closed: StrictBool = False
 
 
 class InsurabilityRecordRead(BaseModel):

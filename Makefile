@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint check bench bench-quick serve clean
+.PHONY: demo test lint check bench bench-quick serve clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ bench: $(STAMP)
 
 bench-quick:
 	$(MAKE) bench BENCH_SCALE=0.1
+
+## fuzz: schemathesis against a demo server, from the OpenAPI (its own venv, .venv-fuzz)
+fuzz: $(STAMP)
+	.ci/fuzz
 
 serve: $(STAMP)
 	$(BIN)/carrefour serve

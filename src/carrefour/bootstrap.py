@@ -14,6 +14,7 @@ from carrefour.adapters.db.migrate import schema_revision, upgrade_schema
 from carrefour.adapters.db.unit_of_work import SqlUnitOfWork
 from carrefour.adapters.documents.renderer import PdfRenderer
 from carrefour.adapters.formats.parser import FormatsBatchParser
+from carrefour.adapters.logs import install_log_masking
 from carrefour.adapters.push import HttpPushSender
 from carrefour.adapters.signing import Ed25519FileSigner
 from carrefour.config import Settings, load_settings
@@ -140,6 +141,7 @@ def upgrade_database(
 def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Hub:
     """A hub on an upgraded database."""
     settings = settings or load_settings()
+    install_log_masking()  # no NISS nor credential in any log line of this process
     return Hub(
         settings=settings, engine=make_engine(settings.database_url), clock=clock or SystemClock()
     )

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     batch_lease_seconds: float = Field(
         default=60.0, gt=0, description="a batch whose worker stops renewing it is resumed after"
     )
+    # Hostile input: the limits checked before a JSON body is parsed (api/guards.py).
+    max_json_bytes: int = Field(
+        default=1_000_000, ge=1, description="bytes of a JSON request body at most (413 beyond)"
+    )
     signing_key: Path = Field(
         default=Path("./carrefour-signing.key"),
         description="Ed25519 key that signs tracking checkpoints (created on first checkpoint)",

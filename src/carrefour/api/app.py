@@ -12,6 +12,7 @@ from carrefour import __version__
 from carrefour.api import problems
 from carrefour.api.consultation_log import ConsultationLogMiddleware
 from carrefour.api.deps import HubDep
+from carrefour.api.guards import InputGuard
 from carrefour.api.routes import (
     batches,
     careers,
@@ -44,6 +45,9 @@ def create_app(hub: Hub) -> FastAPI:
     app.state.hub = hub
     problems.install(app)
     app.add_middleware(ConsultationLogMiddleware, hub=hub)
+    # Hostile input is bounded before any parsing; the OpenAPI documents every problem.
+    app.add_middleware(InputGuard, max_json_bytes=hub.settings.max_json_bytes)
+    problems.document(app)
     app.include_router(institutions.router)
     app.include_router(directory.router)
     app.include_router(careers.router)

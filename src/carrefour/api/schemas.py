@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 from carrefour.domain.catalogue import Institution
 from carrefour.domain.directory import IntegrationLine
@@ -13,6 +14,22 @@ from carrefour.domain.messages import AckResult
 from carrefour.services.tracking import TrackedMessage
 
 T = TypeVar("T")
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_only(value: Any) -> Any:
+    """A date is written ``YYYY-MM-DD``: an integer (seconds since 1970 to Pydantic) or any
+    other spelling is refused, so the schema's ``format: date`` is all the validator takes."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError("a date is a string YYYY-MM-DD")
+
+
+#: A calendar date as the API takes it: ``"2025-01-31"``, nothing else.
+Day = Annotated[date, BeforeValidator(_iso_date_only)]
 
 
 class Page(BaseModel, Generic[T]):
@@ -43,9 +60,9 @@ class IntegrationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     capacity: str = Field(examples=["001"])
-    phase: int = Field(default=1, ge=0, le=99)
-    begin: date
-    end: date | None = None
+    phase: StrictInt = Field(default=1, ge=0, le=99)
+    begin: Day
+    end: Day | None = None
 
 
 class IntegrationEnd(BaseModel):
@@ -53,9 +70,9 @@ class IntegrationEnd(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    end: date | None = None
-    cut_begin: date | None = None
-    cut_end: date | None = None
+    end: Day | None = None
+    cut_begin: Day | None = None
+    cut_end: Day | None = None
 
 
 class IntegrationRead(BaseModel):

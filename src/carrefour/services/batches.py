@@ -13,6 +13,7 @@ was left unfinished). A record identical to an earlier one of the same file is r
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -200,7 +201,7 @@ def _process(
             uow_factory, batch, lease, status="refused", error_code=error.reason,
             error=error.detail,
         )  # fmt: skip
-        _raise_if_refused(refused)
+        _raise_if_refused(refused, line=error.extra.get("line"))
         raise  # pragma: no cover - _raise_if_refused always raises here
     records = list(parsed.records)
     repeated = _duplicates(records)
@@ -459,12 +460,15 @@ def batch_flow(uow: UnitOfWork, caller: Institution) -> str:
     return VOUCHER_FLOW  # refused by ``require``, with the reason logged
 
 
-def _raise_if_refused(batch: Batch) -> None:
+def _raise_if_refused(batch: Batch, *, line: int | None = None) -> None:
+    """Raise the refusal of a refused batch; its ``line`` is the one the parser named, or, for a
+    batch refused earlier, the line its stored detail names."""
     if batch.status == "refused":
+        detail = batch.error or "unusable batch file"
+        if line is None and (named := re.search(r"\bline (\d+)", detail)):
+            line = int(named.group(1))
         raise InvalidBatch(
-            batch.error or "unusable batch file",
-            reason=batch.error_code or "unknown",
-            batch_id=batch.id,
+            detail, reason=batch.error_code or "unknown", line=line, batch_id=batch.id
         )
 
 

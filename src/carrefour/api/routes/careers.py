@@ -6,9 +6,10 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from carrefour.api.deps import CallerDep, UowDep
+from carrefour.api.schemas import Day
 from carrefour.domain.careers import EndReason, WorkerCapacity
 from carrefour.services import careers
 
@@ -21,8 +22,8 @@ class AffiliationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     niss: str = Field(examples=["68060105329"])
-    begin: date
-    end: date | None = None
+    begin: Day
+    end: Day | None = None
     contributor_category: str = Field(examples=["A"])
     capacity: WorkerCapacity = WorkerCapacity.SELF_EMPLOYED
     enterprise_number: str | None = Field(default=None, examples=["0403019261"])
@@ -32,7 +33,7 @@ class AffiliationCreate(BaseModel):
 class Cessation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    end: date
+    end: Day
     reason: EndReason = EndReason.CESSATION
 
 
@@ -40,25 +41,25 @@ class CategoryChangeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     contributor_category: str
-    begin: date
+    begin: Day
 
 
 class Correction(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    begin: date
-    end: date | None = None
+    begin: Day
+    end: Day | None = None
 
 
 class AssimilationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     niss: str
-    code: int = Field(examples=[7])
-    begin: date
-    end: date | None = None
-    granted: bool
-    decided_on: date
+    code: StrictInt = Field(examples=[7])
+    begin: Day
+    end: Day | None = None
+    granted: StrictBool
+    decided_on: Day
 
 
 class SentMessage(BaseModel):
@@ -168,9 +169,9 @@ async def consult_career(
     niss: str,
     uow: UowDep,
     caller: CallerDep,
-    at: date | None = Query(default=None, description="the situation on this date"),
-    since: date | None = Query(default=None, alias="from"),
-    until: date | None = Query(default=None, alias="to"),
+    at: Day | None = Query(default=None, description="the situation on this date"),
+    since: Day | None = Query(default=None, alias="from"),
+    until: Day | None = Query(default=None, alias="to"),
 ) -> CareerRead:
     """Form L302: the career per segment, with the fields the caller's deliberation grants.
     ``status_code`` is MSG00000 (data found) or MSG00100 (no data)."""

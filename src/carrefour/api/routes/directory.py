@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Query, Response, status
 
 from carrefour.api.deps import CallerDep, UowDep
-from carrefour.api.schemas import IntegrationCreate, IntegrationEnd, IntegrationRead, Page
+from carrefour.api.schemas import Day, IntegrationCreate, IntegrationEnd, IntegrationRead, Page
 from carrefour.domain.errors import InvalidInput
 from carrefour.domain.periods import Period
 from carrefour.services import directory
@@ -19,7 +17,7 @@ router = APIRouter(prefix="/v1/directory", tags=["directory"])
 async def list_persons(
     uow: UowDep,
     caller: CallerDep,
-    at: date | None = None,
+    at: Day | None = None,
     after: str | None = None,
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> Page[IntegrationRead]:
@@ -30,7 +28,7 @@ async def list_persons(
 
 @router.get("/{niss}", response_model=Page[IntegrationRead])
 async def show(
-    niss: str, uow: UowDep, caller: CallerDep, at: date | None = None
+    niss: str, uow: UowDep, caller: CallerDep, at: Day | None = None
 ) -> Page[IntegrationRead]:
     """The caller's own integrations for this person."""
     lines = directory.lines_of_caller(uow, caller=caller, niss=niss, at=at)
@@ -58,9 +56,9 @@ async def end(
     line_id: str,
     uow: UowDep,
     caller: CallerDep,
-    end: date | None = None,
-    cut_begin: date | None = None,
-    cut_end: date | None = None,
+    end: Day | None = None,
+    cut_begin: Day | None = None,
+    cut_end: Day | None = None,
 ) -> Page[IntegrationRead]:
     """Form S607: end the line on ``end`` (default today), or cut ``cut_begin``..``cut_end`` out
     of it. Returns the lines that remain of it."""

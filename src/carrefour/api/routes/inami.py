@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from carrefour.api.deps import CallerDep, HubDep, UowDep
-from carrefour.api.schemas import Page
+from carrefour.api.schemas import Day, Page
 from carrefour.domain.errors import DocumentTooLarge
 from carrefour.domain.messages import Message
 from carrefour.services import inami
@@ -26,8 +26,8 @@ class CaseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     niss: str = Field(examples=["68060105329"])
-    begin: date
-    end: date
+    begin: Day
+    end: Day
     reason: str = Field(
         max_length=inami.REASON_MAX_LENGTH,
         examples=["no contribution voucher received for 2025Q1"],

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from carrefour.api.deps import CallerDep, HubDep, UowDep
 from carrefour.bootstrap import Hub
@@ -31,7 +31,7 @@ class InsurabilityFeed(BaseModel):
     quarter: str = Field(examples=["2025Q2"])
     contributor_category: str = Field(examples=["A"])
     contributions: str = Field(examples=["in-order"])
-    closed: bool = False
+    closed: StrictBool = False
 
 
 class InsurabilityRecordRead(BaseModel):

@@ -14,10 +14,12 @@ from carrefour.adapters.db.unit_of_work import SqlUnitOfWork
 from carrefour.adapters.documents.renderer import PdfRenderer
 from carrefour.adapters.formats.parser import FormatsBatchParser
 from carrefour.adapters.signing import Ed25519FileSigner
+from carrefour.adapters.xml.ssdn import LxmlSsdnCodec
 from carrefour.config import Settings, load_settings
 from carrefour.domain.catalogue import Catalogue
 from carrefour.domain.errors import SchemaNotReady
 from carrefour.services.batches import BatchParser
+from carrefour.services.gateway import SsdnCodec
 from carrefour.services.unit_of_work import Clock, DocumentRenderer, Signer
 
 
@@ -40,6 +42,7 @@ class Hub:
     clock: Clock
     renderer: DocumentRenderer = field(default_factory=PdfRenderer)
     batch_parser: BatchParser = field(default_factory=FormatsBatchParser)
+    ssdn_codec: SsdnCodec = field(default_factory=LxmlSsdnCodec)
     signer: Signer = field(init=False)
     catalogue: Catalogue = field(init=False)
 

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
         default=Path("./carrefour-signing.key"),
         description="Ed25519 key that signs tracking checkpoints (created on first checkpoint)",
     )
+    # The classic connector (SOAP sendXML).
+    gateway_max_body_bytes: int = Field(
+        default=10_000_000, ge=1, description="a larger SOAP request is refused unread"
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from carrefour.cli import batches, careers, db, directory, institutions, messaging
+from carrefour.cli import gateway as _gateway  # noqa: F401 - adds `institutions gateway`
 from carrefour.cli.common import DatabaseOption, console, open_hub, reports_errors
 from carrefour.config import load_settings
 

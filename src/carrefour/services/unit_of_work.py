@@ -9,12 +9,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from carrefour.domain.careers import Career
 from carrefour.domain.catalogue import Catalogue, Institution
 from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.messages import Message, TrackingEntry
+
+if TYPE_CHECKING:
+    from carrefour.services.gateway import GatewayRepository
 
 
 class Clock(Protocol):
@@ -456,6 +459,9 @@ class UnitOfWork(Protocol):
 
     @property
     def inami(self) -> InamiRepository: ...
+
+    @property
+    def gateway(self) -> GatewayRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from carrefour.adapters.db.careers import SqlCareerRepository
+from carrefour.adapters.db.gateway import SqlGatewayRepository
 from carrefour.adapters.db.messaging import (
     SqlMailboxRepository,
     SqlMessageRepository,
@@ -60,6 +61,7 @@ class SqlUnitOfWork:
         self.batches = SqlBatchRepository(conn)
         self.insurability = SqlInsurabilityRepository(conn)
         self.inami = SqlInamiRepository(conn)
+        self.gateway = SqlGatewayRepository(conn)
         return self
 
     def __exit__(

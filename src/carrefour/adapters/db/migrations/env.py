@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from carrefour.adapters.db import tables_gateway  # noqa: F401 - its tables join the metadata
 from carrefour.adapters.db.engine import make_engine
 from carrefour.adapters.db.tables import metadata
 

@@ -17,11 +17,13 @@ from carrefour.adapters.formats.parser import FormatsBatchParser
 from carrefour.adapters.logs import install_log_masking
 from carrefour.adapters.push import HttpPushSender
 from carrefour.adapters.signing import Ed25519FileSigner
+from carrefour.adapters.xml.ssdn import LxmlSsdnCodec
 from carrefour.config import Settings, load_settings
 from carrefour.domain.catalogue import Catalogue
 from carrefour.domain.errors import SchemaNotReady
 from carrefour.domain.evidence import SignatureCheck
 from carrefour.services.batches import BatchParser
+from carrefour.services.gateway import SsdnCodec
 from carrefour.services.insurability import NetworkSender
 from carrefour.services.unit_of_work import CheckpointJournal, Clock, DocumentRenderer, Signer
 
@@ -45,6 +47,7 @@ class Hub:
     clock: Clock
     renderer: DocumentRenderer = field(default_factory=PdfRenderer)
     batch_parser: BatchParser = field(default_factory=FormatsBatchParser)
+    ssdn_codec: SsdnCodec = field(default_factory=LxmlSsdnCodec)
     signer: Signer = field(init=False)
     journal: CheckpointJournal = field(init=False)
     catalogue: Catalogue = field(init=False)

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     def checkpoint_directory(self) -> Path:
         return self.checkpoint_dir or self.signing_key.parent / "carrefour-checkpoints"
 
+    # The classic connector (SOAP sendXML).
+    gateway_max_body_bytes: int = Field(
+        default=10_000_000, ge=1, description="a larger SOAP request is refused unread"
+    )
+
 
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment, with explicit values (CLI options) taking precedence."""

@@ -345,6 +345,7 @@ def test_the_status_codes_follow_the_network_codes() -> None:
         ReasonCode.NOT_AUTHORISED: "MSG00013",
         ReasonCode.NOT_INTEGRATED: "MSG00012",
         ReasonCode.PHASE_TOO_LOW: "MSG00012",
+        ReasonCode.INVALID_REQUEST: "MSG00008",
     }
 
 

@@ -9,7 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, gen
 from sqlalchemy import text
 
 from carrefour import __version__
-from carrefour.api import problems
+from carrefour.api import gateway, problems
 from carrefour.api.consultation_log import ConsultationLogMiddleware
 from carrefour.api.deps import HubDep
 from carrefour.api.guards import InputGuard
@@ -60,6 +60,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(inami.router)
     app.include_router(consultations.router)
     app.include_router(console.router)
+    app.include_router(gateway.router)
     app.mount("/console/static", StaticFiles(directory=console.STATIC_DIR), name="console-static")
     apidocs.install(app)
 

@@ -19,6 +19,7 @@ from carrefour.cli import (
     transport,
     users,
 )
+from carrefour.cli import gateway as _gateway  # noqa: F401 - adds `institutions gateway`
 from carrefour.cli.common import DatabaseOption, console, open_hub, reports_errors
 from carrefour.config import load_settings
 

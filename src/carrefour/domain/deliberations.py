@@ -35,6 +35,8 @@ class ReasonCode(StrEnum):
     NOT_AUTHORISED = "not-authorised"
     NOT_INTEGRATED = "not-integrated"
     PHASE_TOO_LOW = "phase-too-low"
+    INVALID_REQUEST = "invalid-request"
+    """Not a deliberation's refusal: the request itself was unacceptable (logged all the same)."""
 
 
 #: The modern network status code of each outcome (``None`` = allowed).
@@ -44,6 +46,7 @@ STATUS_CODES: Final[Mapping[ReasonCode | None, str]] = MappingProxyType(
         ReasonCode.NOT_AUTHORISED: "MSG00013",
         ReasonCode.NOT_INTEGRATED: "MSG00012",
         ReasonCode.PHASE_TOO_LOW: "MSG00012",
+        ReasonCode.INVALID_REQUEST: "MSG00008",
     }
 )
 

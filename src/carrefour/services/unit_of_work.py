@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from carrefour.domain.careers import Career
 from carrefour.domain.catalogue import Catalogue, Institution
@@ -17,6 +17,9 @@ from carrefour.domain.console import ConsoleSession, ConsoleUser
 from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.evidence import MailboxState, SignedCheckpoint, StatusEntry
 from carrefour.domain.messages import Message, TrackingEntry
+
+if TYPE_CHECKING:
+    from carrefour.services.gateway import GatewayRepository
 
 
 class Clock(Protocol):
@@ -725,6 +728,9 @@ class UnitOfWork(Protocol):
 
     @property
     def insurability_requests(self) -> InsurabilityRequestRepository: ...
+
+    @property
+    def gateway(self) -> GatewayRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -15,6 +15,7 @@ from carrefour.adapters.db.case_work import (
 from carrefour.adapters.db.console import SqlConsoleRepository
 from carrefour.adapters.db.engine import READ_ONLY_OPTION
 from carrefour.adapters.db.evidence import SqlCertificateRepository, SqlHeartbeats, SqlStatusLog
+from carrefour.adapters.db.gateway import SqlGatewayRepository
 from carrefour.adapters.db.messaging import (
     SqlMailboxRepository,
     SqlMessageRepository,
@@ -87,6 +88,7 @@ class SqlUnitOfWork:
         # INAMI cell case work and L410 requests through the network
         self.case_work = SqlCaseWorkRepository(conn)
         self.insurability_requests = SqlInsurabilityRequestRepository(conn)
+        self.gateway = SqlGatewayRepository(conn)
         return self
 
     def __exit__(

@@ -9,6 +9,7 @@ from carrefour.adapters.db import (  # noqa: F401 - their tables join the metada
     tables_console,
     tables_consultations,
     tables_evidence,
+    tables_gateway,
     tables_inami,
 )
 from carrefour.adapters.db.engine import make_engine

@@ -47,6 +47,10 @@ _DECISION = re.compile(r"^CSI/\d{2}/\d{3}$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
+#: Capacity codes every sector shares (domain.md section 3): definitive, provisional, NISS replaced.
+GENERIC_CAPACITIES = frozenset({"000", "902", "999"})
+
+
 @dataclass(frozen=True, slots=True)
 class Institution:
     """A social-security institution of the network (or a pension payer outside it)."""
@@ -149,12 +153,21 @@ class Catalogue:
 
     def integrable_capacities(self, institution: Institution) -> frozenset[str]:
         """The capacity codes the deliberations let ``institution``'s sector (and type) hold:
-        those named by a rule whose parties include it."""
-        return frozenset(
+        those named by a rule whose parties include it. A sector none of whose rules names a
+        capacity (it receives no person data, like the public centres, which only register
+        their clients) may hold the sector-specific codes of its own list (not 000, 902, 999)."""
+        named = frozenset(
             code
             for rule in self.rules
             if rule.allows_party(institution)
             for code in rule.capacities
+        )
+        if named:
+            return named
+        return frozenset(
+            c.code
+            for c in self.capacities_of(institution.sector)
+            if c.code not in GENERIC_CAPACITIES
         )
 
     def institution(self, institution_id: str) -> Institution:

@@ -41,6 +41,9 @@ DEFAULT_HEADER_LIMIT = 8192
 
 #: The uploads that take their own body (batch files) and their own limit.
 BATCH_PATHS = ("/v1/batches",)
+#: Operations whose body is a file, bounded by their own limit (a case document: 413 beyond
+#: ``case_document_max_bytes``, 415 for a type it does not take).
+FILE_UPLOADS = re.compile(r"^/v1/inami/cases/[^/]+/documents/?$")
 NDJSON = ("application/x-ndjson", "application/jsonl", "application/jsonlines")
 JSON_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -86,7 +89,7 @@ def is_json_operation(method: str, path: str, content_type: str) -> bool:
     """Whether the request's body is JSON the API parses (not a batch file, not a form)."""
     if method not in JSON_METHODS or not path.startswith("/v1/"):
         return False
-    if path.rstrip("/") in BATCH_PATHS:
+    if path.rstrip("/") in BATCH_PATHS or FILE_UPLOADS.match(path):
         return False
     return not (path.rstrip("/") == "/v1/vouchers" and media_type(content_type)[0] in NDJSON)
 

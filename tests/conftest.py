@@ -98,6 +98,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _signing_key_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run in a test sign with the test's own key, beside which their checkpoint file
+    is appended (the ``hub`` fixture's), never a key or file in the working directory."""
+    monkeypatch.setenv("CARREFOUR_SIGNING_KEY", str(tmp_path / "signing.key"))
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

@@ -46,4 +46,4 @@ serve: $(STAMP)
 	$(BIN)/carrefour serve
 
 clean:
-	rm -rf $(VENV) carrefour.db carrefour.db-wal carrefour.db-shm
+	rm -rf $(VENV) carrefour.db carrefour.db-wal carrefour.db-shm carrefour-checkpoints carrefour-signing.key

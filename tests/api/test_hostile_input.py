@@ -237,3 +237,23 @@ def test_a_number_is_not_a_boolean_and_a_string_not_an_integer(
         headers=credential("mut-100"),
     )
     assert "body.phase" in str(assert_problem(integration, 422, "invalid-request")["detail"])
+
+
+def test_a_query_parameter_given_twice_is_refused_not_silently_the_last(
+    client: TestClient, credential: Credential
+) -> None:
+    url = "/v1/institutions?sector=false&sector=false&sector=0.0"
+    response = client.get(url, headers=credential("mut-100"))
+    body = assert_problem(response, 422, "repeated-query-parameter")
+    assert "'sector'" in body["detail"]
+    assert (
+        client.get("/v1/institutions?sector=15", headers=credential("mut-100")).status_code == 200
+    )
+
+
+def test_405_names_the_methods_of_a_literal_path_not_of_a_template_it_also_fits(
+    client: TestClient, credential: Credential
+) -> None:
+    response = client.options("/v1/insurability/requests", headers=credential("mut-100"))
+    assert_problem(response, 405, "method-not-allowed")
+    assert response.headers["allow"] == "POST"

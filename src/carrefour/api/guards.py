@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -59,6 +60,23 @@ class GuardViolation(Exception):
         self.kind = kind
         self.title = title
         self.detail = detail
+
+
+def check_query(path: str, query: bytes) -> None:
+    """Raise ``GuardViolation`` (422) for a query parameter given more than once: every
+    parameter of the API takes one value, and a repeated one would silently keep the last."""
+    if not path.startswith("/v1/") or not query:
+        return
+    seen: set[str] = set()
+    for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if name in seen:
+            raise GuardViolation(
+                422,
+                "repeated-query-parameter",
+                "Query parameter repeated",
+                f"the query parameter {name[:64]!r} is given more than once; it takes one value",
+            )
+        seen.add(name)
 
 
 def check_headers(headers: list[tuple[bytes, bytes]]) -> None:
@@ -178,6 +196,7 @@ class InputGuard:
         try:
             headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
             check_headers(headers)
+            check_query(scope["path"], scope.get("query_string", b""))
             content_type = _header(headers, b"content-type")
             if not is_json_operation(scope["method"], scope["path"], content_type):
                 await self.app(scope, receive, send)

@@ -107,8 +107,12 @@ def allowed_methods(request: Request) -> set[str]:
     """The methods the OpenAPI documents at the request's path (Starlette's own 405 names only
     the methods of the first route that matched the path)."""
     app: FastAPI = request.app
+    paths: dict[str, Any] = app.openapi().get("paths", {})
+    literal = paths.get(request.url.path)
+    if literal is not None:  # a path of its own wins over a template it also fits
+        return {method.upper() for method in literal}
     methods: set[str] = set()
-    for template, item in app.openapi().get("paths", {}).items():
+    for template, item in paths.items():
         pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
         if re.fullmatch(pattern, request.url.path):
             methods.update(method.upper() for method in item)

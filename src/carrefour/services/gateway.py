@@ -126,14 +126,10 @@ def certificate_fingerprint(pem: str) -> str:
 
 
 def register_client(
-    uow: UnitOfWork,
-    *,
-    institution: str,
-    allow: Sequence[str] = (),
-    certificate_pem: str | None = None,
+    uow: UnitOfWork, *, institution: str, allow: Sequence[str]
 ) -> list[GatewayClient]:
-    """Let ``institution`` call the connector from the ``allow`` CIDR blocks and/or with the
-    client certificate ``certificate_pem``. Returns what was added."""
+    """Let ``institution`` call the connector from the ``allow`` CIDR blocks. Returns what was
+    added. (A client certificate is the API's own mapping: ``services.certificates``.)"""
     known = uow.catalogue.institution(institution)
     wanted: list[GatewayClient] = []
     for block in allow:
@@ -142,10 +138,6 @@ def register_client(
         except ValueError:
             raise InvalidInput(f"{block!r} is not an IP address or CIDR block") from None
         wanted.append(GatewayClient(known.id, "address", str(network)))
-    if certificate_pem is not None:
-        wanted.append(
-            GatewayClient(known.id, "certificate", certificate_fingerprint(certificate_pem))
-        )
     if not wanted:
         raise InvalidInput("give at least one --allow CIDR or a --certificate")
     now = uow.clock.now()
@@ -155,14 +147,13 @@ def register_client(
 
 
 def identify(uow: UnitOfWork, *, address: str | None, certificate_pem: str | None) -> Institution:
-    """The institution calling: by its registered client certificate when it shows one, else by
-    the registered address block holding ``address`` (the most specific block wins)."""
-    clients = uow.gateway.clients()
+    """The institution calling: by its client certificate when it shows one registered (the
+    API's mapping, ``carrefour institutions certificate``), else by the registered address block
+    holding ``address`` (the most specific block wins)."""
     if certificate_pem:
-        fingerprint = certificate_fingerprint(certificate_pem)
-        for client in clients:
-            if client.kind == "certificate" and client.value == fingerprint:
-                return uow.catalogue.institution(client.institution_id)
+        record = uow.certificates.get(certificate_fingerprint(certificate_pem))
+        if record is not None and record.revoked_at is None:
+            return uow.catalogue.institution(record.institution_id)
     if address:
         try:
             ip = ipaddress.ip_address(address)
@@ -171,14 +162,15 @@ def identify(uow: UnitOfWork, *, address: str | None, certificate_pem: str | Non
         if ip is not None:
             matches = [
                 (ipaddress.ip_network(c.value).prefixlen, c.institution_id)
-                for c in clients
+                for c in uow.gateway.clients()
                 if c.kind == "address" and ip in ipaddress.ip_network(c.value)
             ]
             if matches:
                 return uow.catalogue.institution(max(matches)[1])
     raise Unauthenticated(
         f"no institution is registered for the connector with this client certificate or the "
-        f"address {address}; register one with `carrefour institutions gateway ID --allow CIDR`"
+        f"address {address}; register one with `carrefour institutions gateway ID --allow CIDR` "
+        "or `--certificate FILE`"
     )
 
 

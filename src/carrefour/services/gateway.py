@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import ssl
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -55,6 +56,8 @@ from carrefour.services.unit_of_work import UnitOfWork
 GATEWAY_FLOW: Final = "gateway"
 #: [assumption] the phase of a line registered through the connector: 1 = active file.
 REGISTER_PHASE: Final = 1
+#: How long a request waits for a concurrent one with the same Reference to be answered.
+IN_FLIGHT_WAIT: Final = 5.0
 OFFERED: Final = frozenset({(MANAGE_ACCESS, MANAGE_ACCESS_VERSION)})
 
 
@@ -97,7 +100,10 @@ class GatewayRepository(Protocol):
 
     def by_reference(self, caller: str, reference: str) -> JournalEntry | None: ...
 
-    def add(self, entry: JournalEntry) -> None: ...
+    def add(self, entry: JournalEntry) -> bool:
+        """Add ``entry``; ``False`` (nothing written) when its caller already used its
+        reference, in a request committed meanwhile."""
+        ...
 
     def answer(self, entry: JournalEntry) -> None:
         """Record the reply of the row ``entry.ticket`` (return code, reply XML, time)."""
@@ -376,19 +382,9 @@ def send_xml(uow: UnitOfWork, *, caller: Institution, xml: str, codec: SsdnCodec
     )
     if request.reference:
         first = uow.gateway.by_reference(caller.id, request.reference)
+        uow.commit()
         if first is not None:
-            uow.commit()
-            if first.reply_xml is not None:
-                return first.reply_xml
-            detail = _error(
-                "request-incomplete",
-                f"the request {request.reference!r} (ticket {first.ticket}) was received but "
-                "not answered; send it with a new Reference",
-                "Reference",
-            )
-            return codec.render_reply(
-                _reply(uow, replace(entry, ticket=first.ticket), request, [detail])
-            )
+            return _first_reply(uow, codec, entry, request, _answer_awaited(uow, first))
     ask = request.manage_access
     if ask is not None:
         entry = replace(entry, action=ask.action.value, niss=_valid_niss(ask.ssin))
@@ -396,7 +392,8 @@ def send_xml(uow: UnitOfWork, *, caller: Institution, xml: str, codec: SsdnCodec
     if errors or any(d.severity is Severity.ERROR for d in service_details):
         return _refuse(uow, caller, codec, entry, request, errors, service_details)
     assert ask is not None  # noqa: S101 - _checks refuses a request without one
-    uow.gateway.add(entry)  # commits with the use case's own work
+    if not uow.gateway.add(entry):  # commits with the use case's own work
+        return _sent_meanwhile(uow, codec, entry, request)
     try:
         registrations = _manage_access(uow, caller, ask)
     except CarrefourError as error:
@@ -411,6 +408,50 @@ def send_xml(uow: UnitOfWork, *, caller: Institution, xml: str, codec: SsdnCodec
     uow.gateway.answer(_answered(entry, reply, text, uow.clock.now()))
     uow.commit()
     return text
+
+
+def _first_reply(
+    uow: UnitOfWork,
+    codec: SsdnCodec,
+    entry: JournalEntry,
+    request: SsdnRequest,
+    first: JournalEntry | None,
+) -> str:
+    """The answer to a Reference the caller already used: the first reply, or an error reply
+    while the first request has none (still in flight, or never answered)."""
+    if first is not None and first.reply_xml is not None:
+        return first.reply_xml
+    ticket = entry.ticket if first is None else first.ticket
+    detail = _error(
+        "request-incomplete",
+        f"the request {request.reference!r} (ticket {ticket}) was received but is not "
+        "answered; send it again later, or with a new Reference",
+        "Reference",
+    )
+    return codec.render_reply(_reply(uow, replace(entry, ticket=ticket), request, [detail]))
+
+
+def _sent_meanwhile(
+    uow: UnitOfWork, codec: SsdnCodec, entry: JournalEntry, request: SsdnRequest
+) -> str:
+    """A request whose Reference a concurrent request of the same caller took first: nothing of
+    this one is written; it gets the first one's reply."""
+    uow.rollback()
+    assert request.reference is not None  # noqa: S101 - only a reference can collide
+    first = uow.gateway.by_reference(entry.caller, request.reference)
+    uow.commit()
+    return _first_reply(uow, codec, entry, request, _answer_awaited(uow, first))
+
+
+def _answer_awaited(uow: UnitOfWork, first: JournalEntry | None) -> JournalEntry | None:
+    """``first`` once answered, waiting up to ``IN_FLIGHT_WAIT`` seconds for a request still
+    in flight (a concurrent call with the same Reference)."""
+    deadline = time.monotonic() + IN_FLIGHT_WAIT
+    while first is not None and first.reply_xml is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        first = uow.gateway.get(first.ticket)
+        uow.commit()
+    return first
 
 
 def _reply(
@@ -466,7 +507,9 @@ def _refuse(
         )
     answered = _answered(entry, reply, text, uow.clock.now())
     if uow.gateway.get(entry.ticket) is None:
-        uow.gateway.add(answered)
+        if not uow.gateway.add(answered) and request is not None:
+            uow.commit()  # the refusal's log line
+            return _sent_meanwhile(uow, codec, entry, request)
     else:
         uow.gateway.answer(answered)
     uow.commit()

@@ -63,8 +63,8 @@ OFFERED: Final = frozenset({(MANAGE_ACCESS, MANAGE_ACCESS_VERSION)})
 
 @dataclass(frozen=True, slots=True)
 class GatewayClient:
-    """How the connector recognises ``institution_id``: ``kind`` ``address`` (``value`` a CIDR
-    block) or ``certificate`` (``value`` the SHA-256 hex of the client certificate, DER)."""
+    """How the connector recognises ``institution_id`` by address: ``kind`` ``address``,
+    ``value`` a CIDR block. (A client certificate is in the API's mapping, ``uow.certificates``.)"""
 
     institution_id: str
     kind: str

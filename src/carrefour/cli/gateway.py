@@ -9,6 +9,7 @@ import typer
 
 from carrefour.cli.common import DatabaseOption, console, open_hub, reports_errors
 from carrefour.cli.institutions import app
+from carrefour.domain.errors import InvalidInput
 from carrefour.services import gateway as service
 
 
@@ -26,18 +27,36 @@ def register(
             "--certificate",
             exists=True,
             dir_okay=False,
-            help="the institution's client certificate (PEM), for mutual TLS",
+            help="the institution's client certificate (PEM or DER), for mutual TLS: registered as "
+            "`carrefour institutions certificate` does",
         ),
     ] = None,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Recognise INSTITUTION on the classic SOAP connector by its address and/or certificate."""
-    pem = certificate.read_text(encoding="ascii") if certificate is not None else None
+    """Recognise INSTITUTION on the classic SOAP connector by its address and/or certificate.
+
+    ``--certificate`` registers the certificate as `carrefour institutions certificate` does: one
+    mapping serves the API and the connector."""
+    if not allow and certificate is None:
+        raise InvalidInput("give at least one --allow CIDR or a --certificate")
+    from carrefour.bootstrap import read_certificate
+    from carrefour.services.certificates import register_certificate
+
     with open_hub(database_url) as hub, hub.uow() as uow:
-        added = service.register_client(
-            uow, institution=institution, allow=allow or [], certificate_pem=pem
-        )
-    for client in added:
-        console.print(f"{institution}: connector {client.kind} {client.value}", highlight=False)
-    if not added:
-        console.print(f"{institution}: already registered, nothing added")
+        added = service.register_client(uow, institution=institution, allow=allow) if allow else []
+        for client in added:
+            console.print(f"{institution}: connector {client.kind} {client.value}", highlight=False)
+        if certificate is not None:
+            fingerprint, subject, not_after = read_certificate(certificate)
+            record = register_certificate(
+                uow, institution=institution, fingerprint=fingerprint, subject=subject,
+                not_after=not_after,
+            )  # fmt: skip
+            console.print(
+                f"{record.institution_id}: client certificate {record.subject} "
+                f"(SHA-256 {record.fingerprint})",
+                soft_wrap=True,
+                highlight=False,
+            )
+        elif not added:
+            console.print(f"{institution}: already registered, nothing added")

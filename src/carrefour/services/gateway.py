@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import ssl
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -55,13 +56,15 @@ from carrefour.services.unit_of_work import UnitOfWork
 GATEWAY_FLOW: Final = "gateway"
 #: [assumption] the phase of a line registered through the connector: 1 = active file.
 REGISTER_PHASE: Final = 1
+#: How long a request waits for a concurrent one with the same Reference to be answered.
+IN_FLIGHT_WAIT: Final = 5.0
 OFFERED: Final = frozenset({(MANAGE_ACCESS, MANAGE_ACCESS_VERSION)})
 
 
 @dataclass(frozen=True, slots=True)
 class GatewayClient:
-    """How the connector recognises ``institution_id``: ``kind`` ``address`` (``value`` a CIDR
-    block) or ``certificate`` (``value`` the SHA-256 hex of the client certificate, DER)."""
+    """How the connector recognises ``institution_id`` by address: ``kind`` ``address``,
+    ``value`` a CIDR block. (A client certificate is in the API's mapping, ``uow.certificates``.)"""
 
     institution_id: str
     kind: str
@@ -97,7 +100,10 @@ class GatewayRepository(Protocol):
 
     def by_reference(self, caller: str, reference: str) -> JournalEntry | None: ...
 
-    def add(self, entry: JournalEntry) -> None: ...
+    def add(self, entry: JournalEntry) -> bool:
+        """Add ``entry``; ``False`` (nothing written) when its caller already used its
+        reference, in a request committed meanwhile."""
+        ...
 
     def answer(self, entry: JournalEntry) -> None:
         """Record the reply of the row ``entry.ticket`` (return code, reply XML, time)."""
@@ -126,14 +132,10 @@ def certificate_fingerprint(pem: str) -> str:
 
 
 def register_client(
-    uow: UnitOfWork,
-    *,
-    institution: str,
-    allow: Sequence[str] = (),
-    certificate_pem: str | None = None,
+    uow: UnitOfWork, *, institution: str, allow: Sequence[str]
 ) -> list[GatewayClient]:
-    """Let ``institution`` call the connector from the ``allow`` CIDR blocks and/or with the
-    client certificate ``certificate_pem``. Returns what was added."""
+    """Let ``institution`` call the connector from the ``allow`` CIDR blocks. Returns what was
+    added. (A client certificate is the API's own mapping: ``services.certificates``.)"""
     known = uow.catalogue.institution(institution)
     wanted: list[GatewayClient] = []
     for block in allow:
@@ -142,10 +144,6 @@ def register_client(
         except ValueError:
             raise InvalidInput(f"{block!r} is not an IP address or CIDR block") from None
         wanted.append(GatewayClient(known.id, "address", str(network)))
-    if certificate_pem is not None:
-        wanted.append(
-            GatewayClient(known.id, "certificate", certificate_fingerprint(certificate_pem))
-        )
     if not wanted:
         raise InvalidInput("give at least one --allow CIDR or a --certificate")
     now = uow.clock.now()
@@ -155,14 +153,13 @@ def register_client(
 
 
 def identify(uow: UnitOfWork, *, address: str | None, certificate_pem: str | None) -> Institution:
-    """The institution calling: by its registered client certificate when it shows one, else by
-    the registered address block holding ``address`` (the most specific block wins)."""
-    clients = uow.gateway.clients()
+    """The institution calling: by its client certificate when it shows one registered (the
+    API's mapping, ``carrefour institutions certificate``), else by the registered address block
+    holding ``address`` (the most specific block wins)."""
     if certificate_pem:
-        fingerprint = certificate_fingerprint(certificate_pem)
-        for client in clients:
-            if client.kind == "certificate" and client.value == fingerprint:
-                return uow.catalogue.institution(client.institution_id)
+        record = uow.certificates.get(certificate_fingerprint(certificate_pem))
+        if record is not None and record.revoked_at is None:
+            return uow.catalogue.institution(record.institution_id)
     if address:
         try:
             ip = ipaddress.ip_address(address)
@@ -171,14 +168,15 @@ def identify(uow: UnitOfWork, *, address: str | None, certificate_pem: str | Non
         if ip is not None:
             matches = [
                 (ipaddress.ip_network(c.value).prefixlen, c.institution_id)
-                for c in clients
+                for c in uow.gateway.clients()
                 if c.kind == "address" and ip in ipaddress.ip_network(c.value)
             ]
             if matches:
                 return uow.catalogue.institution(max(matches)[1])
     raise Unauthenticated(
         f"no institution is registered for the connector with this client certificate or the "
-        f"address {address}; register one with `carrefour institutions gateway ID --allow CIDR`"
+        f"address {address}; register one with `carrefour institutions gateway ID --allow CIDR` "
+        "or `--certificate FILE`"
     )
 
 
@@ -384,19 +382,9 @@ def send_xml(uow: UnitOfWork, *, caller: Institution, xml: str, codec: SsdnCodec
     )
     if request.reference:
         first = uow.gateway.by_reference(caller.id, request.reference)
+        uow.commit()
         if first is not None:
-            uow.commit()
-            if first.reply_xml is not None:
-                return first.reply_xml
-            detail = _error(
-                "request-incomplete",
-                f"the request {request.reference!r} (ticket {first.ticket}) was received but "
-                "not answered; send it with a new Reference",
-                "Reference",
-            )
-            return codec.render_reply(
-                _reply(uow, replace(entry, ticket=first.ticket), request, [detail])
-            )
+            return _first_reply(uow, codec, entry, request, _answer_awaited(uow, first))
     ask = request.manage_access
     if ask is not None:
         entry = replace(entry, action=ask.action.value, niss=_valid_niss(ask.ssin))
@@ -404,7 +392,8 @@ def send_xml(uow: UnitOfWork, *, caller: Institution, xml: str, codec: SsdnCodec
     if errors or any(d.severity is Severity.ERROR for d in service_details):
         return _refuse(uow, caller, codec, entry, request, errors, service_details)
     assert ask is not None  # noqa: S101 - _checks refuses a request without one
-    uow.gateway.add(entry)  # commits with the use case's own work
+    if not uow.gateway.add(entry):  # commits with the use case's own work
+        return _sent_meanwhile(uow, codec, entry, request)
     try:
         registrations = _manage_access(uow, caller, ask)
     except CarrefourError as error:
@@ -419,6 +408,50 @@ def send_xml(uow: UnitOfWork, *, caller: Institution, xml: str, codec: SsdnCodec
     uow.gateway.answer(_answered(entry, reply, text, uow.clock.now()))
     uow.commit()
     return text
+
+
+def _first_reply(
+    uow: UnitOfWork,
+    codec: SsdnCodec,
+    entry: JournalEntry,
+    request: SsdnRequest,
+    first: JournalEntry | None,
+) -> str:
+    """The answer to a Reference the caller already used: the first reply, or an error reply
+    while the first request has none (still in flight, or never answered)."""
+    if first is not None and first.reply_xml is not None:
+        return first.reply_xml
+    ticket = entry.ticket if first is None else first.ticket
+    detail = _error(
+        "request-incomplete",
+        f"the request {request.reference!r} (ticket {ticket}) was received but is not "
+        "answered; send it again later, or with a new Reference",
+        "Reference",
+    )
+    return codec.render_reply(_reply(uow, replace(entry, ticket=ticket), request, [detail]))
+
+
+def _sent_meanwhile(
+    uow: UnitOfWork, codec: SsdnCodec, entry: JournalEntry, request: SsdnRequest
+) -> str:
+    """A request whose Reference a concurrent request of the same caller took first: nothing of
+    this one is written; it gets the first one's reply."""
+    uow.rollback()
+    assert request.reference is not None  # noqa: S101 - only a reference can collide
+    first = uow.gateway.by_reference(entry.caller, request.reference)
+    uow.commit()
+    return _first_reply(uow, codec, entry, request, _answer_awaited(uow, first))
+
+
+def _answer_awaited(uow: UnitOfWork, first: JournalEntry | None) -> JournalEntry | None:
+    """``first`` once answered, waiting up to ``IN_FLIGHT_WAIT`` seconds for a request still
+    in flight (a concurrent call with the same Reference)."""
+    deadline = time.monotonic() + IN_FLIGHT_WAIT
+    while first is not None and first.reply_xml is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        first = uow.gateway.get(first.ticket)
+        uow.commit()
+    return first
 
 
 def _reply(
@@ -474,7 +507,9 @@ def _refuse(
         )
     answered = _answered(entry, reply, text, uow.clock.now())
     if uow.gateway.get(entry.ticket) is None:
-        uow.gateway.add(answered)
+        if not uow.gateway.add(answered) and request is not None:
+            uow.commit()  # the refusal's log line
+            return _sent_meanwhile(uow, codec, entry, request)
     else:
         uow.gateway.answer(answered)
     uow.commit()

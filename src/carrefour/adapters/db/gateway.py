@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from carrefour.adapters.db import tables_gateway as t
 from carrefour.services.gateway import GatewayClient, JournalEntry
@@ -70,23 +71,29 @@ class SqlGatewayRepository:
         ).first()
         return None if row is None else _entry(row)
 
-    def add(self, entry: JournalEntry) -> None:
-        self._conn.execute(
-            insert(t.gateway_requests).values(
-                ticket=entry.ticket,
-                caller=entry.caller,
-                reference=entry.reference,
-                service_id=entry.service_id,
-                version=entry.version,
-                action=entry.action,
-                niss=entry.niss,
-                return_code=entry.return_code,
-                received_at=entry.received_at,
-                answered_at=entry.answered_at,
-                request_xml=entry.request_xml,
-                reply_xml=entry.reply_xml,
-            )
+    def add(self, entry: JournalEntry) -> bool:
+        statement = insert(t.gateway_requests).values(
+            ticket=entry.ticket,
+            caller=entry.caller,
+            reference=entry.reference,
+            service_id=entry.service_id,
+            version=entry.version,
+            action=entry.action,
+            niss=entry.niss,
+            return_code=entry.return_code,
+            received_at=entry.received_at,
+            answered_at=entry.answered_at,
+            request_xml=entry.request_xml,
+            reply_xml=entry.reply_xml,
         )
+        try:
+            # A savepoint: a concurrent request of the same reference, committed first, leaves
+            # this transaction usable (PostgreSQL aborts a transaction on a failed statement).
+            with self._conn.begin_nested():
+                self._conn.execute(statement)
+        except IntegrityError:
+            return False
+        return True
 
     def answer(self, entry: JournalEntry) -> None:
         c = t.gateway_requests.c

@@ -9,8 +9,9 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, 
 from carrefour.adapters.db.tables import metadata
 from carrefour.adapters.db.types import UtcDateTime
 
-# How the connector recognises an institution: ``kind`` ``address`` (``value`` a CIDR block the
-# client calls from) or ``certificate`` (``value`` the SHA-256 of its client certificate, DER).
+# The address blocks the connector recognises an institution by: ``kind`` ``address``, ``value``
+# a CIDR block the client calls from. (Client certificates live in the API's one mapping,
+# ``client_certificates``; ``certificate`` rows are no longer written nor read.)
 gateway_clients = Table(
     "gateway_clients",
     metadata,

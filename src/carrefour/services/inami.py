@@ -380,18 +380,7 @@ def issue_provisional_proof(
     Refused (``Conflict``) when a definitive voucher for the period was routed (the person is in
     order), when an earlier proof for the case still has effect, or when the mutuality no longer
     integrates the person with a capacity that lets it receive the proof."""
-    case = uow.inami.case(case_id)
-    require(
-        uow,
-        caller=caller,
-        action=Action.SEND,
-        flow=PROOF_FLOW,
-        niss=case.niss if case else None,
-        reference=case_id,
-    )
-    if case is None:
-        raise NotFound(f"no INAMI case {case_id}", case_id=case_id)
-    check_open(case.status, case.id)
+    case = _open_case_of_cell(uow, caller, case_id, flow=PROOF_FLOW)
     period = Period(case.begin, case.end)
     found = _in_order_voucher(uow, case)
     if found is not None:
@@ -557,15 +546,18 @@ def _case_for_work(uow: UnitOfWork, caller: Institution, case_id: str) -> InamiC
     return case
 
 
-def _open_case_of_cell(uow: UnitOfWork, caller: Institution, case_id: str) -> InamiCase:
-    """A case the caller works as the cell (intervenes, closes): refused, and logged, for anyone
-    the ``intervention-request`` deliberation does not name; 409 when the case is closed."""
+def _open_case_of_cell(
+    uow: UnitOfWork, caller: Institution, case_id: str, *, flow: str = INTERVENTION_FLOW
+) -> InamiCase:
+    """A case the caller works as the cell (intervenes, closes, issues a proof): refused, and
+    logged, for anyone the deliberation of ``flow`` for sending does not name; 409 when the case
+    is closed."""
     case = uow.inami.case(case_id)
     require(
         uow,
         caller=caller,
         action=Action.SEND,
-        flow=INTERVENTION_FLOW,
+        flow=flow,
         niss=case.niss if case else None,
         reference=case_id,
     )

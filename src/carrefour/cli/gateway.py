@@ -8,14 +8,12 @@ from typing import Annotated
 import typer
 
 from carrefour.cli.common import DatabaseOption, console, open_hub, reports_errors
-from carrefour.cli.institutions import app
 from carrefour.domain.errors import InvalidInput
 from carrefour.services import gateway as service
 
 
-@app.command("gateway")
 @reports_errors
-def register(
+def gateway(
     institution: str,
     allow: Annotated[
         list[str] | None,
@@ -60,3 +58,8 @@ def register(
             )
         elif not added:
             console.print(f"{institution}: already registered, nothing added")
+
+
+def register(institutions: typer.Typer) -> None:
+    """Add ``gateway`` to ``carrefour institutions``."""
+    institutions.command("gateway")(gateway)

@@ -12,6 +12,7 @@ from carrefour.cli import (
     db,
     delivery_pause,
     directory,
+    gateway,
     institutions,
     messaging,
     operations,
@@ -19,7 +20,6 @@ from carrefour.cli import (
     transport,
     users,
 )
-from carrefour.cli import gateway as _gateway  # noqa: F401 - adds `institutions gateway`
 from carrefour.cli.common import DatabaseOption, console, open_hub, reports_errors
 from carrefour.config import load_settings
 
@@ -34,7 +34,6 @@ app.add_typer(directory.app, name="directory")
 app.add_typer(careers.app, name="rgti")
 app.add_typer(batches.app, name="batch")
 app.add_typer(users.app, name="users")
-_ = delivery_pause  # its pause and resume commands join `carrefour institutions`
 app.command("mailbox")(messaging.mailbox)
 app.add_typer(tracking.app, name="tracking")
 app.command("verify")(messaging.verify)
@@ -43,6 +42,8 @@ app.command("worker")(messaging.worker)
 app.command("requeue")(messaging.requeue)
 operations.register(app)
 transport.register(institutions.app)
+delivery_pause.register(institutions.app)
+gateway.register(institutions.app)
 
 HostOption = Annotated[str | None, typer.Option(envvar="CARREFOUR_HOST", help="default 127.0.0.1")]
 PortOption = Annotated[int | None, typer.Option(envvar="CARREFOUR_PORT", help="default 8000")]

@@ -149,3 +149,35 @@ def test_the_paper_reason_is_shown_in_the_readers_language(
     french = client.get(f"/console/messages/{outcome.message_id}", params={"lang": "fr"}).text
     assert "Aucune mutualité n&#39;a intégré cette personne pour la période" in french
     assert outcome.a911_id in english  # the A911 record answering it is linked
+
+
+def test_the_new_pages_in_dutch_have_no_english_word_left(
+    client: TestClient, credential: Credential, hub: Hub
+) -> None:
+    from tests.api.test_inami_api import open_case
+    from tests.web.test_i18n import english_left
+
+    niss, message_id = start_message(client, credential, hub)
+    case = open_case(client, credential("mut-100"), niss)
+    assert case.status_code == 201, case.text
+    paper = employee_voucher(hub, make_niss())
+    signed_in(client, hub, Role.OPERATOR)
+    for path in (
+        "/console/flows",
+        f"/console/messages/{message_id}",
+        f"/console/messages/{paper.message_id}",
+        "/console/batches",
+        "/console/inami/cases",
+        f"/console/inami/cases/{case.json()['id']}",
+    ):
+        page = client.get(path, params={"lang": "nl"})
+        assert page.status_code == 200, path
+        assert '<html lang="nl">' in page.text
+        assert english_left(page.text) == set(), path
+    replayed = client.post(
+        f"/console/messages/{message_id}/replay",
+        params={"lang": "nl"},
+        data={"recipient": "mut-100"},
+        headers=HTMX,
+    )
+    assert "Opnieuw verstuurd naar mut-100" in replayed.text

@@ -367,8 +367,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Opvolging van de borderellen bij de verzenders",
     ),
     "Vouchers in JSON Lines or fixed-width records, sent as %(institution)s. The file is stored and processed in the background.": (  # noqa: E501
-        "Bordereaux en JSON Lines ou en enregistrements à largeur fixe, envoyés au nom de %(institution)s. Le fichier est conservé et traité en arrière-plan.",  # noqa: E501
-        "Borderellen in JSON Lines of in records met vaste breedte, verzonden als %(institution)s. Het bestand wordt bewaard en op de achtergrond verwerkt.",  # noqa: E501
+        "Bordereaux en JSONL (JSON Lines) ou en enregistrements à largeur fixe, envoyés au nom de %(institution)s. Le fichier est conservé et traité en arrière-plan.",  # noqa: E501
+        "Borderellen in JSONL of in records met vaste breedte, verzonden als %(institution)s. Het bestand wordt bewaard en op de achtergrond verwerkt.",  # noqa: E501
     ),
     "Why on paper": ("Pourquoi sur papier", "Waarom op papier"),
     "detect": ("détecter", "herkennen"),

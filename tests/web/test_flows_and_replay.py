@@ -83,6 +83,21 @@ def test_a_replay_re_decides_today_and_logs_both_decisions(
     decision = next(line for line in log if line.caller == "mut-100" and line.action == "receive")
     assert decision.allowed
     assert len(entries) == 2  # the first delivery and the replay, in the tracking file
+    verified = client.post("/console/verify", headers=HTMX)
+    assert "Intact" in verified.text  # the chains hold the replay's entries
+
+
+def test_the_paper_reason_of_a_replaced_niss_is_translated_and_other_text_kept() -> None:
+    from carrefour.web.flows import paper_reason
+
+    stored = "Le NISS connu de l'expéditeur a été remplacé par 02040500244"
+    assert paper_reason(stored, "nl") == (
+        "Het INSZ dat de afzender kent werd vervangen door 02040500244"
+    )
+    assert paper_reason(stored, "en") == "The NISS the sender knows was replaced by 02040500244"
+    assert paper_reason(stored, "fr") == stored
+    assert paper_reason("another reason", "nl") == "another reason"
+    assert paper_reason(None, "nl") is None
 
 
 def test_a_replay_the_deliberations_refuse_today_changes_no_mailbox_and_is_logged(

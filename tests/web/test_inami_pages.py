@@ -49,6 +49,7 @@ def test_the_cell_handles_a_case_and_opens_the_proof(
     )
     assert issued.status_code == 200
     assert "proof-issued" in issued.text
+    assert "Issue a provisional proof" not in issued.text  # one proof in force at a time
     link = re.search(r'href="(/console/documents/[^"]+)"', issued.text)
     assert link
     pdf = client.get(link.group(1))

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.skipif(
     CHROMIUM is None and os.environ.get("CI") != "true", reason="chromium is not installed"
 )
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ONSS_PASSWORD = "batches of vouchers"
 
 
 @dataclass
@@ -64,6 +65,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     )  # fmt: skip
     credentials = dict(re.findall(r"^  (\S+) (cf_\S+)$", loaded.stdout, re.M))
     passwords = dict(re.findall(r"^  (\S+) (\S{16}) \S+ \S+$", loaded.stdout, re.M))
+    subprocess.run(  # noqa: S603 - our own command: an agent of ONSS, who sends batches
+        [*command, "users", "add", "agent-onss", "--role", "agent", "--institution", "onss",
+         "--language", "en", "--password", ONSS_PASSWORD],
+        env=env, capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    passwords["agent-onss"] = ONSS_PASSWORD
     server = subprocess.Popen([*command, "serve"], env=env)  # noqa: S603
     url = f"http://127.0.0.1:{port}"
     try:
@@ -196,7 +203,9 @@ def test_a_420_px_viewport_has_no_horizontal_scroll(demo: Demo, browser: object)
     niss = person_with_career(demo)
     page = new_page(browser, width=420)
     sign_in(page, demo, "operator")
-    for path in ("/console/", f"/console/persons/{niss}", "/console/transactions"):
+    paths = ("/console/", f"/console/persons/{niss}", "/console/transactions", "/console/flows",
+             "/console/batches", "/console/inami/cases")  # fmt: skip
+    for path in paths:
         page.goto(f"{demo.url}{path}")  # type: ignore[attr-defined]
         assert no_horizontal_scroll(page), path
     page.goto(f"{demo.url}/console/persons/{niss}")  # type: ignore[attr-defined]
@@ -221,3 +230,70 @@ def test_swagger_ui_works_offline(demo: Demo, browser: object) -> None:
     page.wait_for_selector(".swagger-ui .info .title")
     assert "Carrefour" in page.inner_text(".swagger-ui .info .title")
     assert outside == []
+
+
+def test_an_operator_reads_the_flows_dashboard_and_replays_a_message(
+    demo: Demo, browser: object
+) -> None:
+    page = new_page(browser)
+    sign_in(page, demo, "operator", lang="en")
+    page.goto(f"{demo.url}/console/flows?lang=en")  # type: ignore[attr-defined]
+    assert page.locator("svg.chart").count() == 1  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / "flows-en.png"), full_page=True)  # type: ignore[attr-defined]
+    page.goto(f"{demo.url}/console/transactions?recipient=mut-100")  # type: ignore[attr-defined]
+    page.click("#rows a.mono")  # type: ignore[attr-defined]
+    page.wait_for_load_state()  # type: ignore[attr-defined]
+    page.click("form[action$='/replay'] button")  # type: ignore[attr-defined]
+    page.wait_for_selector("#replay-result .result")  # type: ignore[attr-defined]
+    assert page.locator("#replay-result .result.good").count() == 1  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / "message-en.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_an_agent_uploads_a_batch_and_watches_it_finish(
+    demo: Demo, browser: object, tmp_path: Path
+) -> None:
+    import json
+
+    records = [employee(make_niss()), employee("12345678901")]
+    upload = tmp_path / "vouchers.jsonl"
+    upload.write_text("".join(json.dumps(r) + "\n" for r in records))
+    page = new_page(browser)
+    sign_in(page, demo, "agent-onss", lang="en")
+    page.goto(f"{demo.url}/console/batches")  # type: ignore[attr-defined]
+    page.set_input_files("input[type=file]", str(upload))  # type: ignore[attr-defined]
+    page.click("form[action$='/batches'] button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_selector("progress")  # type: ignore[attr-defined]
+    page.wait_for_selector("text=Per-record errors", timeout=30_000)  # type: ignore[attr-defined]
+    assert page.get_attribute("progress", "value") == "100"  # type: ignore[attr-defined]
+    assert page.locator("a[href$='errors.csv']").count() == 1  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / "batch-en.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_the_inami_cell_issues_a_provisional_proof_and_opens_it(
+    demo: Demo, browser: object
+) -> None:
+    niss = person_with_career(demo)
+    opened = httpx.post(
+        f"{demo.url}/v1/inami/cases",
+        json={"niss": niss, "begin": "2026-01-01", "end": "2026-03-31", "reason": "aucun bon"},
+        headers=demo.api("mut-100"),
+        timeout=10,
+    )
+    assert opened.status_code == 201, opened.text
+    case_id = opened.json()["id"]
+    page = new_page(browser)
+    sign_in(page, demo, "inami-cell", lang="nl")
+    page.goto(f"{demo.url}/console/inami/cases?lang=nl")  # type: ignore[attr-defined]
+    assert english_left(page.content()) == set()  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / "inami-cases-nl.png"), full_page=True)  # type: ignore[attr-defined]
+    page.goto(f"{demo.url}/console/inami/cases/{case_id}?lang=nl")  # type: ignore[attr-defined]
+    page.click("form[action$='/provisional-proof'] button")  # type: ignore[attr-defined]
+    page.wait_for_selector("a.pdf")  # type: ignore[attr-defined]
+    page.goto(f"{demo.url}/console/inami/cases/{case_id}?lang=nl")  # type: ignore[attr-defined]
+    assert english_left(page.content()) == set()  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / "inami-case-nl.png"), full_page=True)  # type: ignore[attr-defined]
+    href = page.get_attribute("a.pdf", "href")  # type: ignore[attr-defined]
+    pdf = page.request.get(f"{demo.url}{href}")  # type: ignore[attr-defined]
+    assert pdf.status == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.body().startswith(b"%PDF")

@@ -440,6 +440,10 @@ class BatchRepository(Protocol):
 
     def errors(self, batch_id: str, *, limit: int) -> list[tuple[int, str, str]]: ...
 
+    def of_sender(self, sender: str | None, *, limit: int) -> list[Batch]:
+        """The newest batches of ``sender`` (``None``: of every sender), newest first."""
+        ...
+
 
 class InsurabilityRepository(Protocol):
     def put(self, record: InsurabilityRecord) -> None: ...

@@ -19,7 +19,7 @@ from carrefour.domain.errors import CarrefourError, NotFound
 from carrefour.domain.messages import DeliveryStatus
 from carrefour.services import console_users, delivery, operations
 from carrefour.services import tracking as tracking_service
-from carrefour.web import i18n, person, reference
+from carrefour.web import batches, flows, i18n, inami, person, reference
 from carrefour.web.common import (
     COOKIE,
     COOKIE_PATH,
@@ -223,9 +223,7 @@ def transactions(
 
 @router.get("/messages/{message_id}")
 def message(request: Request, hub: HubDep, who: Operator, message_id: str) -> HTMLResponse:
-    with hub.uow() as uow:
-        detail = operations.message_detail(uow, by=who.institution.id, message_id=message_id)
-    return page(request, "message.html", who=who, detail=detail)
+    return flows.message_page(request, hub, who, message_id)
 
 
 @router.post("/messages/{message_id}/rerun", dependencies=[CsrfChecked])
@@ -273,3 +271,6 @@ def consultations(
 # The pages of the other modules join this router (``api.app`` includes this one only).
 router.include_router(person.router, prefix="")
 router.include_router(reference.router, prefix="")
+router.include_router(flows.router, prefix="")
+router.include_router(batches.router, prefix="")
+router.include_router(inami.router, prefix="")

@@ -94,6 +94,14 @@ class SqlBatchRepository:
         row = self._conn.execute(select(t.batches).where(t.batches.c.id == batch_id)).first()
         return None if row is None else _batch(row)
 
+    def of_sender(self, sender: str | None, *, limit: int) -> list[Batch]:
+        c = t.batches.c
+        columns = [col for col in t.batches.c if col.name != "content"]  # not the files
+        query = select(*columns).order_by(c.created_at.desc(), c.id.desc()).limit(limit)
+        if sender is not None:
+            query = query.where(c.sender == sender)
+        return [_batch(row) for row in self._conn.execute(query)]
+
     def find(self, sender: str, *, content_hash: str, idempotency_key: str | None) -> Batch | None:
         c = t.batches.c
         condition = c.content_hash == content_hash

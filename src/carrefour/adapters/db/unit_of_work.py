@@ -35,7 +35,7 @@ from carrefour.adapters.db.vouchers import (
     SqlInsurabilityRepository,
 )
 from carrefour.domain.catalogue import Catalogue
-from carrefour.services.consultations import note_error
+from carrefour.services.consultations import defer_lines, note_error
 from carrefour.services.unit_of_work import Clock
 
 
@@ -102,7 +102,9 @@ class SqlUnitOfWork:
         try:
             if conn.in_transaction():
                 conn.rollback()
-            if self.consultations.pending:
+            if self._deferred():
+                pass
+            elif self.consultations.pending:
                 # The use case committed nothing more: its lines are written on their own.
                 with conn.begin():
                     self.consultations.write(conn)
@@ -111,8 +113,20 @@ class SqlUnitOfWork:
             conn.close()
             self._conn = None
 
+    def _deferred(self) -> bool:
+        """Whether a read-only unit of work handed its lines to the API request it serves, which
+        commits them before it answers (grouped with other requests' lines)."""
+        pending = self.consultations.pending
+        if self.read_only and pending and defer_lines(pending):
+            self.consultations.pending = []
+            return True
+        return False
+
     def commit(self) -> None:
         """Commit the use case's work with the consultation lines it appended."""
+        if self._deferred():
+            self.connection.rollback()  # it only read: end its read transaction
+            return
         self.consultations.write(self.connection)
         self.connection.commit()
         self.consultations.pending = []

@@ -71,3 +71,48 @@ def test_concurrent_reads_refused_at_the_edge_each_leave_their_line(
         lines = uow.consultations.select(caller="mut-100", limit=1000)
         assert verify_log(uow) is None
     assert sum(1 for line in lines if line.http_status == 422) == len(wrong)
+
+
+def test_a_read_waits_for_a_held_log_lock_off_the_event_loop(
+    hub: Hub, credential: Credential
+) -> None:
+    from sqlalchemy import insert, select
+
+    from carrefour.adapters.db import tables as t
+    from carrefour.adapters.db.tables_consultations import consultation_log_head
+
+    niss = make_niss()
+    integrate_all(hub, {niss: "mut-100"})
+    headers = credential("mut-100")
+    app = create_app(hub)
+
+    async def main() -> tuple[bool, int, int, int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub") as http:
+            assert (await http.get(f"/v1/directory/{niss}", headers=headers)).status_code == 200
+            with hub.uow() as holder:
+                # a writer holding what the log's commit needs: SQLite's write lock (any write),
+                # PostgreSQL's log head row
+                holder.connection.execute(select(consultation_log_head).with_for_update())
+                holder.connection.execute(
+                    insert(t.niss_replacements).values(
+                        old_niss=make_niss(),
+                        new_niss=make_niss(),
+                        recorded_by="bcss",
+                        recorded_at=hub.clock.now(),
+                    )
+                )
+                read = asyncio.create_task(http.get(f"/v1/directory/{niss}", headers=headers))
+                health = await http.get("/healthz")  # the loop is free meanwhile
+                for _ in range(20):
+                    await asyncio.sleep(0.01)
+                waited = not read.done()
+            answer = await read  # the holder rolled back: the line commits, the read answers
+        return waited, health.status_code, answer.status_code, committed(niss)
+
+    def committed(person: str) -> int:
+        with hub.uow(read_only=True) as uow:
+            return len(uow.consultations.select(niss=person, caller="mut-100"))
+
+    waited, health, status, lines = asyncio.run(main())
+    assert (waited, health, status, lines) == (True, 200, 200, 2)

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     batch_lease_seconds: float = Field(
         default=60.0, gt=0, description="a batch whose worker stops renewing it is resumed after"
     )
+    credential_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="seconds a verified bearer credential is remembered by a server process "
+        "(a revocation by another process takes effect within them; 0 reads it every request)",
+    )
     # Hostile input: the limits checked before a JSON body is parsed (api/guards.py).
     max_json_bytes: int = Field(
         default=1_000_000, ge=1, description="bytes of a JSON request body at most (413 beyond)"

@@ -71,3 +71,23 @@ def test_a_revocation_takes_effect_on_the_next_request(
     with hub.uow() as uow:
         revoke_credentials(uow, institution="mut-100")
     assert client.get("/v1/institutions", headers=headers).status_code == 401
+
+
+def test_with_no_credential_cache_a_revocation_by_another_process_takes_effect_at_once(
+    hub: Hub, credential: Credential
+) -> None:
+    from sqlalchemy import update
+
+    from carrefour.api.app import create_app
+
+    hub.settings = hub.settings.model_copy(update={"credential_cache_seconds": 0})
+    headers = credential("mut-100")
+    with TestClient(create_app(hub)) as client:
+        assert client.get("/v1/institutions", headers=headers).status_code == 200
+        # as `carrefour institutions revoke` in another process would: straight in the database
+        with hub.uow() as uow:
+            uow.connection.execute(
+                update(t.credentials).values(revoked_at=datetime(2026, 1, 1, tzinfo=UTC))
+            )
+            uow.commit()
+        assert client.get("/v1/institutions", headers=headers).status_code == 401

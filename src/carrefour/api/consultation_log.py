@@ -5,24 +5,155 @@ document, batch, case, line or message), written before the request is answered.
 The response is held until the application has finished with the request (its unit of work
 closed, the use case's own lines written): only then is the request's line committed, and only
 then does the answer leave.
+
+**Group commit.** A read-only unit of work (the read routes) does not write its lines: it hands
+them to the request (``consultations.defer_lines``). The middleware then gives the request's
+lines to the group commit (``GroupCommit``), which commits the lines of every request waiting
+at that moment in one transaction, and answers each request only once the commit of its lines
+returned. A crash
+therefore loses no line of an answered request, the chain stays one chain (one writer), and the
+event loop never waits for the database's write lock: a request waits on an ``asyncio`` future
+while other requests (``/healthz`` among them) go on being served.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from carrefour.api.deps import authenticate_bearer
+from carrefour.api.problems import problem
 from carrefour.bootstrap import Hub
 from carrefour.domain.errors import CarrefourError
 from carrefour.services import consultations
-from carrefour.services.institutions import authenticate
+from carrefour.services.institutions import CredentialCache
+from carrefour.services.unit_of_work import ConsultationEntry
+
+log = logging.getLogger(__name__)
+
+#: Seconds the writer thread waits for work before it stops (it starts again on demand).
+WRITER_IDLE_SECONDS = 5.0
+
+
+class _Waiting:
+    __slots__ = ("done", "lines", "loop")
+
+    def __init__(
+        self,
+        lines: list[ConsultationEntry],
+        loop: asyncio.AbstractEventLoop,
+        done: asyncio.Future[None],
+    ) -> None:
+        self.lines = lines
+        self.loop = loop
+        self.done = done
+
+
+def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
+    if done.done():  # the request was cancelled (its client went away); its line is written
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)
+
+
+class GroupCommit:
+    """Each transaction commits the lines of every request waiting when it began, in arrival
+    order, chained like any other lines.
+
+    On SQLite the lines of the requests that reached this point in one turn of the event loop
+    are committed on the loop itself, with a BEGIN IMMEDIATE that does not wait: SQLite's write
+    transaction is a fraction of a millisecond, cheaper than a hop to a thread and back. When
+    another writer (a batch chunk) holds the lock, that attempt fails at once and the group
+    goes to the writer thread, which waits for the lock off the loop. PostgreSQL always uses
+    the writer thread (a commit there is a network round trip)."""
+
+    def __init__(self, hub: Hub, idle_seconds: float = WRITER_IDLE_SECONDS) -> None:
+        self._hub = hub
+        self._idle = idle_seconds
+        self._on_loop = hub.engine.dialect.name == "sqlite"
+        self._gathering: list[_Waiting] = []
+        self._wake = threading.Condition()
+        self._queue: list[_Waiting] = []
+        self._running = False
+        #: Transactions committed so far (for the operations docs and the tests).
+        self.commits = 0
+
+    async def commit(self, lines: Sequence[ConsultationEntry]) -> None:
+        """Return once ``lines`` are committed; raise what the commit raised."""
+        loop = asyncio.get_running_loop()
+        waiting = _Waiting(list(lines), loop, loop.create_future())
+        if self._on_loop:
+            self._gathering.append(waiting)
+            if len(self._gathering) == 1:
+                loop.call_soon(self._flush_on_loop)
+        else:
+            self._to_writer([waiting])
+        await waiting.done
+
+    def _flush_on_loop(self) -> None:
+        group, self._gathering = self._gathering, []
+        try:
+            self._write(group, no_wait=True)
+        except Exception:  # the write lock is held (or the write failed): the writer thread
+            self._to_writer(group)  # waits for the lock, tries again, and reports a failure
+            return
+        for waiting in group:
+            _settle(waiting.done, None)
+
+    def _write(self, group: Sequence[_Waiting], *, no_wait: bool) -> None:
+        with self._hub.uow(no_wait=no_wait) as uow:
+            uow.connection.begin()  # takes the write lock first (fails at once if no_wait)
+            for waiting in group:
+                for line in waiting.lines:
+                    uow.consultations.append(line)
+            uow.commit()
+        self.commits += 1
+
+    def _to_writer(self, group: list[_Waiting]) -> None:
+        with self._wake:
+            self._queue.extend(group)
+            if self._running:
+                self._wake.notify()
+            else:
+                self._running = True
+                threading.Thread(
+                    target=self._run, name="consultation-log-writer", daemon=True
+                ).start()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                if not self._queue:
+                    self._wake.wait(self._idle)
+                if not self._queue:
+                    self._running = False
+                    return
+                group, self._queue = self._queue, []
+            error: BaseException | None = None
+            try:
+                self._write(group, no_wait=False)
+            except Exception as failure:  # every request of the group is answered 500
+                log.exception("the consultation log could not be written")
+                error = failure
+            for waiting in group:
+                with contextlib.suppress(RuntimeError):  # its event loop is closed
+                    waiting.loop.call_soon_threadsafe(_settle, waiting.done, error)
 
 
 class ConsultationLogMiddleware:
-    def __init__(self, app: ASGIApp, hub: Hub) -> None:
+    def __init__(self, app: ASGIApp, hub: Hub, credentials: CredentialCache) -> None:
         self.app = app
         self.hub = hub
+        self.credentials = credentials
+        self.lines = GroupCommit(hub)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not str(scope.get("path", "")).startswith("/v1/"):
@@ -37,14 +168,34 @@ class ConsultationLogMiddleware:
         try:
             await self.app(scope, receive, hold)
         except Exception:
-            self._log(scope, 500, trace)
+            await self._log(scope, 500, trace)
             raise
         status = next((m["status"] for m in held if m["type"] == "http.response.start"), 500)
-        self._log(scope, int(status), trace)
+        try:
+            await self._log(scope, int(status), trace)
+        except Exception:
+            # Its line is not committed: the answer does not leave.
+            failed = problem(
+                500,
+                "consultation-log-unavailable",
+                "Consultation log unavailable",
+                "the consultation line of this request could not be committed; nothing was "
+                "answered, try again",
+                str(scope["path"])[:512],
+            )
+            await failed(scope, receive, send)
+            return
         for message in held:
             await send(message)
 
-    def _log(self, scope: Scope, status: int, trace: consultations.RequestTrace) -> None:
+    async def _log(self, scope: Scope, status: int, trace: consultations.RequestTrace) -> None:
+        """The request's own line if it needs one, then every deferred line, committed."""
+        self._request_line(scope, status, trace)
+        if trace.deferred:
+            await self.lines.commit(trace.deferred)
+            trace.deferred = []
+
+    def _request_line(self, scope: Scope, status: int, trace: consultations.RequestTrace) -> None:
         params: dict[str, Any] = dict(scope.get("path_params") or {})
         niss = params.get("niss")
         object_id = consultations.request_object(params, trace)
@@ -53,11 +204,12 @@ class ConsultationLogMiddleware:
         ):
             return
         route = getattr(scope.get("route"), "path", None) or str(scope["path"])
-        with self.hub.uow() as uow:
-            try:
-                caller = authenticate(uow, _bearer(scope))
-            except CarrefourError:
-                return
+        try:
+            caller = authenticate_bearer(self.hub, self.credentials, _bearer(scope))
+        except CarrefourError:
+            return
+        # Read-only: the line is deferred to the request and committed with the others.
+        with self.hub.uow(read_only=True) as uow:
             consultations.request_line(
                 uow,
                 caller=caller.id,

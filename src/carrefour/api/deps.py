@@ -11,7 +11,7 @@ from carrefour.api.tls import client_fingerprint
 from carrefour.bootstrap import Hub
 from carrefour.domain.catalogue import Institution
 from carrefour.services.certificates import authenticate_certificate
-from carrefour.services.institutions import authenticate
+from carrefour.services.institutions import CredentialCache
 from carrefour.services.unit_of_work import UnitOfWork
 
 # The dependencies are ``async`` on purpose, even those that do not await: FastAPI runs a plain
@@ -31,21 +31,33 @@ async def get_uow(hub: Annotated[Hub, Depends(get_hub)]) -> AsyncIterator[UnitOf
         yield uow
 
 
+async def get_read_uow(hub: Annotated[Hub, Depends(get_hub)]) -> AsyncIterator[UnitOfWork]:
+    """A read-only unit of work for a route that only reads: no write lock on SQLite. Its
+    consultation lines go to the request, which commits them (grouped with other requests'
+    lines) before it answers (see ``api.consultation_log``)."""
+    with hub.uow(read_only=True) as uow:
+        yield uow
+
+
+def authenticate_bearer(hub: Hub, cache: CredentialCache, bearer: str | None) -> Institution:
+    """The institution of a bearer credential, from the cache or a read-only unit of work of its
+    own (on SQLite it takes no write lock: it never waits behind a batch chunk)."""
+    return cache.authenticate(lambda: hub.uow(read_only=True), bearer, hub.clock.now())
+
+
 async def get_caller(request: Request, hub: Annotated[Hub, Depends(get_hub)]) -> Institution:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     bearer = token.strip() if scheme.lower() == "bearer" else None
     fingerprint = client_fingerprint(request.scope)
-    # Authentication only reads: a read-only unit of work of its own, which on SQLite takes no
-    # write lock (it neither waits behind a batch chunk nor holds the route's writer back). The
-    # credential row is read on every request, so a revocation takes effect at once.
+    if fingerprint is None:
+        return authenticate_bearer(hub, request.app.state.credentials, bearer)
+    # mutual TLS: the certificate names the institution
     with hub.uow(read_only=True) as uow:
-        if fingerprint is None:
-            return authenticate(uow, bearer)
-        # mutual TLS: the certificate names the institution
         return authenticate_certificate(uow, fingerprint, bearer)
 
 
 HubDep = Annotated[Hub, Depends(get_hub)]
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+ReadUowDep = Annotated[UnitOfWork, Depends(get_read_uow)]
 CallerDep = Annotated[Institution, Depends(get_caller)]

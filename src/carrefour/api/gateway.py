@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from carrefour.adapters.xml.soap import (
     SoapFault,
@@ -22,6 +23,7 @@ from carrefour.adapters.xml.soap import (
     reply_envelope,
 )
 from carrefour.api.deps import CallerDep, HubDep, UowDep
+from carrefour.domain.catalogue import Institution
 from carrefour.domain.errors import Unauthenticated
 from carrefour.services import gateway
 
@@ -54,38 +56,53 @@ async def wsdl(request: Request) -> Response:
 
 @connector.post(PATH, include_in_schema=False)
 async def send_xml(request: Request, hub: HubDep) -> Response:
-    """One ``sendXML`` call: the ``SSDNReply`` in ``sendXMLResponse/xmlString``, or a fault."""
+    """One ``sendXML`` call: the ``SSDNReply`` in ``sendXMLResponse/xmlString``, or a fault.
+
+    The database work runs in a worker thread: a call whose Reference is still in flight in
+    another call waits for that answer (``services.gateway``), and that wait must not hold the
+    event loop (every other request would wait with it)."""
     limit = hub.settings.gateway_max_body_bytes
-    with hub.uow() as uow:
-        try:
-            caller = gateway.identify(
-                uow,
-                address=request.client.host if request.client else None,
-                certificate_pem=_peer_certificate(request.scope),
-            )
-        except Unauthenticated as error:
-            return _fault(SoapFault("unknown-caller", error.detail))
-        uow.commit()
-        declared = request.headers.get("content-length", "")
-        body = bytearray()
-        too_large = declared.isdigit() and int(declared) > limit
-        if not too_large:
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > limit:
-                    too_large = True
-                    break
-        try:
-            if too_large:
-                raise SoapFault(
-                    "body-too-large", f"the request is larger than {limit} bytes; it was not read"
-                )
-            xml = read_xml_string(bytes(body))
-        except SoapFault as fault:
-            gateway.record_fault(uow, caller=caller, reason=fault.code, detail=fault.message)
-            return _fault(fault, 413 if fault.code == "body-too-large" else 500)
-        reply = gateway.send_xml(uow, caller=caller, xml=xml, codec=hub.ssdn_codec)
-    return Response(reply_envelope(reply), media_type=XML)
+    address = request.client.host if request.client else None
+    certificate = _peer_certificate(request.scope)
+
+    def identify() -> Institution | SoapFault:
+        with hub.uow() as uow:
+            try:
+                caller = gateway.identify(uow, address=address, certificate_pem=certificate)
+            except Unauthenticated as error:
+                return SoapFault("unknown-caller", error.detail)
+            uow.commit()
+            return caller
+
+    caller = await run_in_threadpool(identify)
+    if isinstance(caller, SoapFault):
+        return _fault(caller)
+    declared = request.headers.get("content-length", "")
+    body = bytearray()
+    too_large = declared.isdigit() and int(declared) > limit
+    if not too_large:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                too_large = True
+                break
+
+    def answer(caller: Institution) -> Response:
+        with hub.uow() as uow:
+            try:
+                if too_large:
+                    raise SoapFault(
+                        "body-too-large",
+                        f"the request is larger than {limit} bytes; it was not read",
+                    )
+                xml = read_xml_string(bytes(body))
+            except SoapFault as fault:
+                gateway.record_fault(uow, caller=caller, reason=fault.code, detail=fault.message)
+                return _fault(fault, 413 if fault.code == "body-too-large" else 500)
+            reply = gateway.send_xml(uow, caller=caller, xml=xml, codec=hub.ssdn_codec)
+        return Response(reply_envelope(reply), media_type=XML)
+
+    return await run_in_threadpool(answer, caller)
 
 
 class GatewayRequestRead(BaseModel):

@@ -8,7 +8,7 @@ line is ended, not deleted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -81,13 +81,22 @@ def years_before(day: date, years: int) -> date:
 
 
 def check_bounds(
-    line: IntegrationLine, *, caller: Institution, catalogue: Catalogue, today: date
+    line: IntegrationLine,
+    *,
+    caller: Institution,
+    catalogue: Catalogue,
+    today: date,
+    allowed: Collection[str] | None = None,
+    birth: date | None = None,
 ) -> None:
     """Refuse an integration (form I605) outside its bounds: a phase that is not one of the
     catalogue's (``InvalidPhase``); a capacity no deliberation lets the caller's sector hold
     (``CapacityNotAllowed``); a begin further back than the sector's retroactivity limit
     (``BeginBeyondRetroactivity``) or before the birth date the NISS carries
-    (``BeginBeforeBirth``)."""
+    (``BeginBeforeBirth``).
+
+    A bulk load checking many lines of one caller passes ``allowed`` (the caller's
+    ``integrable_capacities``, worked out once) and each NISS's earliest ``birth`` date."""
     if catalogue.phases and line.phase not in catalogue.phases:
         known = ", ".join(f"{value} ({label})" for value, label in sorted(catalogue.phases.items()))
         raise InvalidPhase(
@@ -95,7 +104,8 @@ def check_bounds(
             phase=line.phase,
             valid=sorted(catalogue.phases),
         )
-    allowed = catalogue.integrable_capacities(caller)
+    if allowed is None:
+        allowed = catalogue.integrable_capacities(caller)
     if line.capacity not in allowed:
         raise CapacityNotAllowed(
             f"no deliberation lets {caller.id} (sector {caller.sector}/"
@@ -115,7 +125,8 @@ def check_bounds(
             begin=begin.isoformat(),
             earliest=earliest.isoformat(),
         )
-    birth = parse_niss(line.niss).earliest_birth_date
+    if birth is None:
+        birth = parse_niss(line.niss).earliest_birth_date
     if begin < birth:
         raise BeginBeforeBirth(
             f"begin {begin.isoformat()} is before the birth date NISS {line.niss} carries "

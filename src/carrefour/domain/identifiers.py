@@ -51,7 +51,6 @@ __all__ = [
     "parse_niss",
 ]
 
-_DIGITS = frozenset("0123456789")
 _SEPARATORS = frozenset(".-/")
 
 NISS_LENGTH = 11
@@ -124,7 +123,7 @@ def normalize_identifier(text: str) -> str:
 
 
 def _is_ascii_digits(text: str) -> bool:
-    return all(c in _DIGITS for c in text)
+    return not text or (text.isascii() and text.isdigit())
 
 
 def _show(text: str) -> str:
@@ -157,8 +156,10 @@ def parse_niss(text: str) -> Niss:
     Raises ``InvalidNiss`` with ``reason`` ``non-digit``, ``length``, ``bad-check-digits`` or
     ``bad-date``, checked in that order.
     """
-    shown = _show(text)
-    digits = normalize_identifier(text)
+    if len(text) == NISS_LENGTH and text.isascii() and text.isdigit():
+        shown = digits = text  # the plain form: nothing to normalise (bulk files)
+    else:
+        shown, digits = _show(text), normalize_identifier(text)
     if not _is_ascii_digits(digits):
         raise InvalidNiss(
             f"NISS {shown}: contains characters other than digits and the separators . - /",

@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -111,6 +111,9 @@ class RequestTrace:
     #: The NISS the use cases' lines named (a request may carry it in its body).
     niss: str | None = None
     error: CarrefourError | None = None
+    #: The lines of the request's read-only units of work, which the API edge commits (grouped
+    #: with other requests' lines) before it answers.
+    deferred: list[ConsultationEntry] = field(default_factory=list)
 
 
 _TRACE: ContextVar[RequestTrace | None] = ContextVar("carrefour_request_trace", default=None)
@@ -121,6 +124,16 @@ def start_trace() -> RequestTrace:
     trace = RequestTrace()
     _TRACE.set(trace)
     return trace
+
+
+def defer_lines(lines: Sequence[ConsultationEntry]) -> bool:
+    """Hand ``lines`` to the current API request, which commits them before it answers; False
+    outside a request (the caller then writes them itself)."""
+    trace = _TRACE.get()
+    if trace is None:
+        return False
+    trace.deferred.extend(lines)
+    return True
 
 
 def note_error(error: BaseException | None) -> None:

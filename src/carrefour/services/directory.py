@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from itertools import islice
 
 from carrefour.domain import directory as rules
@@ -185,27 +187,53 @@ class LoadReport:
         return self.loaded + len(self.errors)
 
 
-def _candidate(uow: UnitOfWork, caller: Institution, raw: Mapping[str, object]) -> IntegrationLine:
+#: The dates of a bulk file repeat (quarter and year starts): each is parsed once.
+_parse_day = lru_cache(maxsize=4096)(parse_date)
+
+
+def _bulk_ids(count: int) -> Iterator[str]:
+    """``count`` new random identifiers of 32 hex digits (as ``new_id``), from one read of the
+    system's random source."""
+    pool = os.urandom(16 * count).hex()
+    return (pool[i : i + 32] for i in range(0, 32 * count, 32))
+
+
+def _candidate(
+    uow: UnitOfWork,
+    caller: Institution,
+    raw: Mapping[str, object],
+    line_id: str,
+    allowed: frozenset[str],
+) -> IntegrationLine:
     """One bulk line checked as ``integrate`` checks its command (but the directory)."""
     missing = [name for name in ("niss", "capacity", "begin") if not raw.get(name)]
     if missing:
         raise InvalidInput(f"missing {', '.join(missing)}", fields=missing)
-    niss = parse_niss(str(raw["niss"])).value
+    parsed = parse_niss(str(raw["niss"]))
     capacity = str(raw["capacity"]).strip()
     uow.catalogue.capacity(caller.sector, capacity)
     phase_text = str(raw.get("phase") or "1").strip()
     if not phase_text.isdigit():
         raise InvalidInput(f"phase {phase_text!r} is not a whole number >= 0", phase=phase_text)
     end = raw.get("end")
-    period = Period(parse_date(str(raw["begin"])), parse_date(str(end)) if end else None)
-    return IntegrationLine(
-        id=new_id(),
-        niss=niss,
+    period = Period(_parse_day(str(raw["begin"])), _parse_day(str(end)) if end else None)
+    line = IntegrationLine(
+        id=line_id,
+        niss=parsed.value,
         institution=caller.id,
         capacity=capacity,
         phase=int(phase_text),
         period=period,
     )
+    rules.check_bounds(
+        line,
+        caller=caller,
+        catalogue=uow.catalogue,
+        today=uow.clock.today(),
+        allowed=allowed,
+        birth=parsed.earliest_birth_date,
+    )
+    return line
 
 
 def _load_chunk(
@@ -213,9 +241,11 @@ def _load_chunk(
 ) -> tuple[int, list[LoadError]]:
     errors: list[LoadError] = []
     candidates: list[tuple[int, IntegrationLine]] = []
-    for number, raw in chunk:
+    ids = _bulk_ids(len(chunk))
+    allowed = frozenset(uow.catalogue.integrable_capacities(caller))
+    for (number, raw), line_id in zip(chunk, ids, strict=True):
         try:
-            candidates.append((number, _candidate(uow, caller, raw)))
+            candidates.append((number, _candidate(uow, caller, raw, line_id, allowed)))
         except CarrefourError as error:
             errors.append(LoadError(number, error.code, error.detail))
     nisses = sorted({line.niss for _, line in candidates})

@@ -10,7 +10,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+import threading
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from carrefour.domain.catalogue import Institution
 from carrefour.domain.errors import CredentialExpired, InvalidInput, Unauthenticated
@@ -51,6 +56,7 @@ def revoke_credentials(uow: UnitOfWork, *, institution: str) -> int:
     known = uow.catalogue.institution(institution)
     count = uow.credentials.revoke_all(known.id, uow.clock.now())
     uow.commit()
+    CredentialCache.revoked()
     return count
 
 
@@ -84,3 +90,71 @@ def set_push_endpoint(uow: UnitOfWork, *, institution: str, url: str | None) -> 
         raise InvalidInput(f"push endpoint {url!r} is not an http:// or https:// URL", url=url)
     uow.catalogue_store.set_push_endpoint(known.id, url)
     uow.commit()
+
+
+# --- verified credentials, remembered a short while --------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    institution: Institution
+    expires_at: datetime | None
+    until: float  # time.monotonic() past which the row is read again
+    epoch: int
+
+
+class CredentialCache:
+    """Credentials verified in the last ``seconds`` seconds, by the SHA-256 of the whole bearer
+    token: a hit costs no database read and no unit of work.
+
+    A revocation in this process (``revoke_credentials``) empties every cache at once, so the
+    next request is refused; one made by another process (``carrefour institutions revoke``) is
+    seen when the entry ages out, ``seconds`` at most. An expiry is checked on every hit.
+    ``seconds=0`` reads the credential row on every request.
+    """
+
+    _epoch = 0
+    _epoch_lock = threading.Lock()
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._entries: dict[str, _Verified] = {}
+
+    @classmethod
+    def revoked(cls) -> None:
+        """Forget every verified credential of every cache in this process."""
+        with cls._epoch_lock:
+            cls._epoch += 1
+
+    def authenticate(
+        self,
+        uow_factory: Callable[[], AbstractContextManager[UnitOfWork]],
+        token: str | None,
+        now: datetime,
+    ) -> Institution:
+        """``authenticate``'s answer, from the cache when a fresh entry has it."""
+        if not token or self.seconds <= 0:
+            with uow_factory() as uow:
+                return authenticate(uow, token)
+        key = hashlib.sha256(token.encode()).hexdigest()
+        entry = self._entries.get(key)
+        if (
+            entry is not None
+            and entry.epoch == CredentialCache._epoch
+            and time.monotonic() < entry.until
+            and (entry.expires_at is None or now < entry.expires_at)
+        ):
+            return entry.institution
+        epoch = CredentialCache._epoch
+        with uow_factory() as uow:
+            institution = authenticate(uow, token)
+            record = uow.credentials.get(token.split("_")[1])
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[key] = _Verified(
+            institution,
+            record.expires_at if record is not None else None,
+            time.monotonic() + self.seconds,
+            epoch,
+        )
+        return institution

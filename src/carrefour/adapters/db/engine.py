@@ -9,6 +9,10 @@ from sqlalchemy.engine import make_url
 
 #: Execution option of a connection whose transactions only read (see ``SqlUnitOfWork``).
 READ_ONLY_OPTION = "carrefour_read_only"
+#: Execution option of a connection whose write transaction must not wait for SQLite's write
+#: lock: its BEGIN IMMEDIATE fails at once ("database is locked") when another writer holds it.
+NO_WAIT_OPTION = "carrefour_no_wait"
+BUSY_TIMEOUT_MS = 30000
 
 
 def make_engine(url: str) -> Engine:
@@ -31,7 +35,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -39,7 +43,16 @@ def make_engine(url: str) -> Engine:
             # A read-only unit of work begins DEFERRED: it takes no write lock, so it never waits
             # behind a writer (a batch chunk) and never makes one wait. Every other transaction
             # takes the write lock at BEGIN, so that it cannot fail later upgrading a read.
-            read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+            options = connection.get_execution_options()
+            read_only = options.get(READ_ONLY_OPTION, False)
+            if options.get(NO_WAIT_OPTION, False) and not read_only:
+                raw = connection.connection.dbapi_connection
+                raw.execute("PRAGMA busy_timeout=0")
+                try:
+                    raw.execute("BEGIN IMMEDIATE")
+                finally:
+                    raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                return
             connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -148,6 +148,10 @@ class SqlCredentialRepository:
         return int(result.rowcount)
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 def _line(row: Row[Any]) -> IntegrationLine:
     return IntegrationLine(
         id=row.id,
@@ -249,9 +253,41 @@ class SqlDirectoryRepository:
         self._conn.execute(insert(t.person_lines).values(_new_line_row(line, at)))
 
     def add_many(self, lines: Sequence[IntegrationLine], at: datetime) -> None:
+        """Insert new lines with one raw ``executemany``: the values are bound through the
+        columns' own bind processors (the same stored form as ``add``), once for the values
+        every row shares, but without SQLAlchemy's per-row parameter processing."""
         if not lines:
             return
-        self._conn.execute(insert(t.person_lines), [_new_line_row(line, at) for line in lines])
+        c = t.person_lines.c
+        dialect = self._conn.dialect
+
+        def bound(column: Any) -> Callable[[Any], Any]:
+            processor = column.type.bind_processor(dialect)
+            return processor if processor is not None else _same
+
+        day = bound(c.begin)
+        moment = bound(c.created_at)(at)
+        names = "niss id institution_id capacity phase begin end created_at changed_at change"
+        columns = names.split()
+        marks = ", ".join("?" if dialect.paramstyle == "qmark" else "%s" for _ in columns)
+        quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
+        statement = f"INSERT INTO person_lines ({quoted}) VALUES ({marks})"  # noqa: S608 - fixed names
+        rows = [
+            (
+                line.niss,
+                line.id,
+                line.institution,
+                line.capacity,
+                line.phase,
+                day(line.period.begin),
+                None if line.period.end is None else day(line.period.end),
+                moment,
+                moment,
+                "integrated",
+            )
+            for line in lines
+        ]
+        self._conn.exec_driver_sql(statement, rows)
 
     def set_end(self, niss: str, line_id: str, end: date, at: datetime, change: str) -> None:
         c = t.person_lines.c

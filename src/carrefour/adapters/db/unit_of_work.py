@@ -13,7 +13,7 @@ from carrefour.adapters.db.case_work import (
     SqlInsurabilityRequestRepository,
 )
 from carrefour.adapters.db.console import SqlConsoleRepository
-from carrefour.adapters.db.engine import READ_ONLY_OPTION
+from carrefour.adapters.db.engine import NO_WAIT_OPTION, READ_ONLY_OPTION
 from carrefour.adapters.db.evidence import SqlCertificateRepository, SqlHeartbeats, SqlStatusLog
 from carrefour.adapters.db.gateway import SqlGatewayRepository
 from carrefour.adapters.db.messaging import (
@@ -35,7 +35,7 @@ from carrefour.adapters.db.vouchers import (
     SqlInsurabilityRepository,
 )
 from carrefour.domain.catalogue import Catalogue
-from carrefour.services.consultations import note_error
+from carrefour.services.consultations import defer_lines, note_error
 from carrefour.services.unit_of_work import Clock
 
 
@@ -46,15 +46,25 @@ class SqlUnitOfWork:
     its transaction begins DEFERRED and holds no write lock; elsewhere it is an ordinary one.
     A write in it is not refused, but may fail with "database is locked" if another writer
     committed since its first read: open a read-only unit of work only to read.
+
+    ``no_wait=True`` (SQLite) makes its first statement fail at once with "database is locked"
+    instead of waiting for another writer: for work on an event loop, which must not wait.
     """
 
     def __init__(
-        self, engine: Engine, catalogue: Catalogue, clock: Clock, *, read_only: bool = False
+        self,
+        engine: Engine,
+        catalogue: Catalogue,
+        clock: Clock,
+        *,
+        read_only: bool = False,
+        no_wait: bool = False,
     ) -> None:
         self._engine = engine
         self.catalogue = catalogue
         self.clock = clock
         self.read_only = read_only
+        self.no_wait = no_wait
         self._conn: Connection | None = None
 
     @property
@@ -67,6 +77,8 @@ class SqlUnitOfWork:
         conn = self._engine.connect()
         if self.read_only:
             conn.execution_options(**{READ_ONLY_OPTION: True})
+        if self.no_wait:
+            conn.execution_options(**{NO_WAIT_OPTION: True})
         self._conn = conn
         self.catalogue_store = SqlCatalogueStore(conn)
         self.credentials = SqlCredentialRepository(conn)
@@ -102,7 +114,9 @@ class SqlUnitOfWork:
         try:
             if conn.in_transaction():
                 conn.rollback()
-            if self.consultations.pending:
+            if self._deferred():
+                pass
+            elif self.consultations.pending:
                 # The use case committed nothing more: its lines are written on their own.
                 with conn.begin():
                     self.consultations.write(conn)
@@ -111,8 +125,20 @@ class SqlUnitOfWork:
             conn.close()
             self._conn = None
 
+    def _deferred(self) -> bool:
+        """Whether a read-only unit of work handed its lines to the API request it serves, which
+        commits them before it answers (grouped with other requests' lines)."""
+        pending = self.consultations.pending
+        if self.read_only and pending and defer_lines(pending):
+            self.consultations.pending = []
+            return True
+        return False
+
     def commit(self) -> None:
         """Commit the use case's work with the consultation lines it appended."""
+        if self._deferred():
+            self.connection.rollback()  # it only read: end its read transaction
+            return
         self.consultations.write(self.connection)
         self.connection.commit()
         self.consultations.pending = []

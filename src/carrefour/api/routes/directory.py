@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response, status
 
-from carrefour.api.deps import CallerDep, UowDep
+from carrefour.api.deps import CallerDep, ReadUowDep, UowDep
 from carrefour.api.schemas import Day, IntegrationCreate, IntegrationEnd, IntegrationRead, Page
 from carrefour.domain.errors import InvalidInput
 from carrefour.domain.periods import Period
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1/directory", tags=["directory"])
 
 @router.get("", response_model=Page[IntegrationRead])
 async def list_persons(
-    uow: UowDep,
+    uow: ReadUowDep,
     caller: CallerDep,
     at: Day | None = None,
     after: str | None = None,
@@ -28,7 +28,7 @@ async def list_persons(
 
 @router.get("/{niss}", response_model=Page[IntegrationRead])
 async def show(
-    niss: str, uow: UowDep, caller: CallerDep, at: Day | None = None
+    niss: str, uow: ReadUowDep, caller: CallerDep, at: Day | None = None
 ) -> Page[IntegrationRead]:
     """The caller's own integrations for this person."""
     lines = directory.lines_of_caller(uow, caller=caller, niss=niss, at=at)

@@ -25,10 +25,6 @@ _TRACKING_COLUMNS = (
 )  # fmt: skip
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
 # Any constant will do: it names the lock that orders mailbox positions on PostgreSQL.
 _MAILBOX_LOCK_KEY = 7_280_001
 
@@ -60,8 +56,8 @@ class SqlMessageRepository:
         if not messages:
             return
         pg = staging.is_postgres(self._conn)
-        instant = _same if pg else staging.sqlite_instant
-        day = _same if pg else staging.sqlite_date
+        instant = staging.as_is if pg else staging.sqlite_instant
+        day = staging.as_is if pg else staging.sqlite_date
         staging.write_rows(
             self._conn,
             "messages",
@@ -145,7 +141,7 @@ class SqlMailboxRepository:
             self._conn.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MAILBOX_LOCK_KEY}
             )
-        instant = _same if pg else staging.sqlite_instant
+        instant = staging.as_is if pg else staging.sqlite_instant
         staging.write_rows(
             self._conn,
             "mailbox",
@@ -158,7 +154,7 @@ class SqlMailboxRepository:
                     r.flow,
                     r.sender,
                     r.rule_id,
-                    staging.json_text(list(r.fields)),
+                    staging.fields_text(tuple(r.fields)),
                     r.status,
                     r.attempts,
                     instant(r.next_attempt_at),
@@ -388,8 +384,8 @@ class SqlTrackingLog:
             last[holder] = position
             stored.append(linked)
         pg = staging.is_postgres(self._conn)
-        instant = _same if pg else staging.sqlite_instant
-        day = _same if pg else staging.sqlite_date
+        instant = staging.as_is if pg else staging.sqlite_instant
+        day = staging.as_is if pg else staging.sqlite_date
         staging.write_rows(
             self._conn,
             "tracking",

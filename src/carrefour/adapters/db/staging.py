@@ -13,9 +13,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection
+
+from carrefour.domain.directory import IntegrationLine
+from carrefour.domain.periods import Period
 
 
 def driver(conn: Connection) -> Any:
@@ -27,8 +31,10 @@ def is_postgres(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
+@lru_cache(maxsize=64)
 def sqlite_instant(value: datetime | None) -> str | None:
-    """An aware instant as SQLAlchemy stores it in SQLite (UTC, naive text, microseconds)."""
+    """An aware instant as SQLAlchemy stores it in SQLite (UTC, naive text, microseconds).
+    Cached: the rows of one chunk share a few instants."""
     if value is None:
         return None
     if value.tzinfo is None:
@@ -38,6 +44,12 @@ def sqlite_instant(value: datetime | None) -> str | None:
 
 def sqlite_date(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+@lru_cache(maxsize=256)
+def fields_text(fields: tuple[str, ...]) -> str:
+    """A mailbox row's granted fields as its JSON column stores them (cached: few distinct)."""
+    return json.dumps(list(fields))
 
 
 def json_text(value: Any) -> str:
@@ -89,3 +101,57 @@ def next_positions(conn: Connection, table: str, count: int) -> list[int]:
     finally:
         cursor.close()
     return list(range(last + 1, last + 1 + count))
+
+
+def lines_of_many(conn: Connection, nisses: Sequence[str]) -> list[IntegrationLine]:
+    """The directory lines in force (not cancelled) of every NISS in ``nisses``, in (NISS,
+    begin, id) order: the set sent as one parameter (a JSON array read by ``json_each`` on
+    SQLite, an array on PostgreSQL) and joined with ``person_lines`` in one statement, the rows
+    read through the driver."""
+    if not nisses:
+        return []
+    raw = driver(conn)
+    columns = 'l.id, l.niss, l.institution_id, l.capacity, l.phase, l.begin, l."end"'
+    order = "ORDER BY l.niss, l.begin, l.id"
+    if is_postgres(conn):
+        with raw.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns} FROM person_lines l "  # noqa: S608 - constant text
+                f"WHERE l.niss = ANY(%s) AND l.cancelled_at IS NULL {order}",
+                (list(nisses),),
+            )
+            rows = cursor.fetchall()
+        day = as_is
+    else:
+        cursor = raw.cursor()
+        try:
+            cursor.execute(
+                f"SELECT {columns} FROM json_each(?) s "  # noqa: S608 - constant text
+                "JOIN person_lines l ON l.niss = s.value "
+                f"WHERE l.cancelled_at IS NULL {order}",
+                (json.dumps(list(nisses)),),
+            )
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        day = _iso_date
+    return [
+        IntegrationLine(
+            id=row[0],
+            niss=row[1],
+            institution=row[2],
+            capacity=row[3],
+            phase=int(row[4]),
+            period=Period(day(row[5]), None if row[6] is None else day(row[6])),
+        )
+        for row in rows
+    ]
+
+
+def as_is(value: Any) -> Any:
+    """A value PostgreSQL's driver takes as it is (the counterpart of ``sqlite_instant``)."""
+    return value
+
+
+def _iso_date(value: str) -> date:
+    return date.fromisoformat(value[:10])

@@ -135,6 +135,12 @@ def _register(
     return BatchOutcome(batch, duplicate=False)
 
 
+def _routable(records: Sequence[ParsedRecord]) -> int:
+    """How many records of a parsed file are good and not a repeat of an earlier one."""
+    seen: dict[bytes, int] = {}
+    return sum(1 for r in records if r.voucher is not None and _first_seen(seen, r) is None)
+
+
 def _first_seen(seen: dict[bytes, int], record: ParsedRecord) -> int | None:
     """The line of an earlier record of the file with the same voucher content (same kind,
     person, period and fields) as ``record``, or ``None`` (and ``record`` is remembered). Only
@@ -205,10 +211,14 @@ def _process(
     records = parsed.records
     total = len(records)
     seen: dict[bytes, int] = {}  # content digest of each good record -> its first line
+    # The progress counts the records routed: exactly for a parsed list, for a stream (JSON
+    # Lines) against the records not read yet.
+    good_total = _routable(records) if isinstance(records, list) else None
     stream = iter(records)
-    start = 0
+    start = good_done = 0
     for record in islice(stream, batch.next_record):  # committed chunks: only their digests
-        _first_seen(seen, record)
+        if record.voucher is not None and _first_seen(seen, record) is None:
+            good_done += 1
         start += 1
     while start < total:
         part = list(islice(stream, chunk))
@@ -254,8 +264,10 @@ def _process(
             uow.batches.update(batch)
             uow.commit()
         start += len(part)
+        good_done += len(good)
         if progress is not None and good:
-            progress(start, total)
+            expected = good_total if good_total is not None else good_done + total - start
+            progress(good_done, expected)
     return _finish(
         uow_factory, batch, lease, status="done", format=parsed.format, total=len(records)
     )

@@ -260,12 +260,15 @@ class SqlMailboxRepository:
         """Queued rows whose recipient has a push endpoint and whose next try is due, each with
         the endpoint. On PostgreSQL the rows are locked, skipping those another worker holds."""
         b, i = t.mailbox.c, t.institutions.c
+        pushed = select(i.id).where(i.push_endpoint.is_not(None)).scalar_subquery()
         query = (
             select(t.mailbox, i.push_endpoint)
             .join(t.institutions, i.id == b.recipient)
             .where(
                 b.status == "queued",
-                i.push_endpoint.is_not(None),
+                # On the index (status, recipient, next_attempt_at): a range per push
+                # recipient, not every queued row of the pulled mailboxes.
+                b.recipient.in_(pushed),
                 b.next_attempt_at <= now,
             )
             .order_by(b.next_attempt_at, b.position)

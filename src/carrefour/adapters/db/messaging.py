@@ -52,9 +52,16 @@ class SqlMessageRepository:
     def add(self, message: Message) -> None:
         self.add_many([message])
 
-    def add_many(self, messages: Sequence[Message]) -> None:
+    def add_many(
+        self, messages: Sequence[Message], *, payload_texts: Sequence[str] | None = None
+    ) -> None:
         if not messages:
             return
+        texts = (
+            [staging.json_text(dict(m.payload)) for m in messages]
+            if payload_texts is None
+            else payload_texts
+        )
         pg = staging.is_postgres(self._conn)
         instant = staging.as_is if pg else staging.sqlite_instant
         day = staging.as_is if pg else staging.sqlite_date
@@ -70,11 +77,11 @@ class SqlMessageRepository:
                     m.sender,
                     day(m.event_date),
                     m.period,
-                    staging.json_text(dict(m.payload)),
+                    text,
                     m.in_reply_to,
                     instant(m.created_at),
                 )
-                for m in messages
+                for m, text in zip(messages, texts, strict=True)
             ],
         )
 

@@ -73,7 +73,8 @@ def _decode_object(line: str) -> dict[str, Any] | str:
         isinstance(fast, dict)
         and line.count('":') == len(fast)
         and '\\"' not in line
-        and not any(isinstance(value, dict | list) for value in fast.values())
+        and line.count("{") == 1  # no nested object (nor a brace in a string: checked path)
+        and "[" not in line
         and _SPACED_KEY.search(line) is None
     ):
         return fast

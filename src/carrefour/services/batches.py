@@ -30,7 +30,7 @@ from carrefour.services.ids import new_id
 from carrefour.services.unit_of_work import Batch, DocumentRenderer, UnitOfWork
 from carrefour.services.vouchers import PENSION_FLOW, VOUCHER_FLOW, route_vouchers
 
-CHUNK = 20_000
+CHUNK = 5_000
 LEASE_SECONDS = 60.0
 RECEIVED = "received"
 

@@ -17,19 +17,20 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from itertools import islice
 from typing import Any, Protocol
 
 from carrefour.domain.catalogue import Action, Institution
 from carrefour.domain.deliberations import authorise
 from carrefour.domain.errors import CarrefourError, Conflict, InvalidBatch, NotFound
-from carrefour.domain.messages import DeliveryStatus, payload_digest
+from carrefour.domain.messages import DeliveryStatus, canonical_payload
 from carrefour.domain.vouchers import Voucher
 from carrefour.services.consultations import require
 from carrefour.services.ids import new_id
 from carrefour.services.unit_of_work import Batch, DocumentRenderer, UnitOfWork
 from carrefour.services.vouchers import PENSION_FLOW, VOUCHER_FLOW, route_vouchers
 
-CHUNK = 2_000
+CHUNK = 5_000
 LEASE_SECONDS = 60.0
 RECEIVED = "received"
 
@@ -134,21 +135,25 @@ def _register(
     return BatchOutcome(batch, duplicate=False)
 
 
-def _duplicates(records: Sequence[ParsedRecord]) -> dict[int, int]:
-    """Index of each good record that repeats an earlier one of the file -> the line of the
-    first (the same voucher content: same kind, person, period and fields)."""
-    first: dict[str, int] = {}
-    repeated: dict[int, int] = {}
-    for index, record in enumerate(records):
-        voucher = record.voucher
-        if voucher is None:
-            continue
-        key = payload_digest(voucher.payload())
-        if key in first:
-            repeated[index] = first[key]
-        else:
-            first[key] = record.line
-    return repeated
+def _routable(records: Sequence[ParsedRecord]) -> int:
+    """How many records of a parsed file are good and not a repeat of an earlier one."""
+    seen: dict[bytes, int] = {}
+    return sum(1 for r in records if r.voucher is not None and _first_seen(seen, r) is None)
+
+
+def _first_seen(seen: dict[bytes, int], record: ParsedRecord) -> int | None:
+    """The line of an earlier record of the file with the same voucher content (same kind,
+    person, period and fields) as ``record``, or ``None`` (and ``record`` is remembered). Only
+    a 32-byte digest per good record is kept, so a file of millions of records is checked
+    across all of its chunks."""
+    voucher = record.voucher
+    if voucher is None:
+        return None
+    key = hashlib.sha256(canonical_payload(voucher.payload())).digest()
+    first = seen.get(key)
+    if first is None:
+        seen[key] = record.line
+    return first
 
 
 def _finish(
@@ -203,26 +208,35 @@ def _process(
         )  # fmt: skip
         _raise_if_refused(refused, line=error.extra.get("line"))
         raise  # pragma: no cover - _raise_if_refused always raises here
-    records = list(parsed.records)
-    repeated = _duplicates(records)
-    routable = [r.voucher is not None and i not in repeated for i, r in enumerate(records)]
-    start = batch.next_record
-    good_done, good_total = sum(routable[:start]), sum(routable)
-    while start < len(records):
-        part = records[start : start + chunk]
+    records = parsed.records
+    total = len(records)
+    seen: dict[bytes, int] = {}  # content digest of each good record -> its first line
+    # The progress counts the records routed: exactly for a parsed list, for a stream (JSON
+    # Lines) against the records not read yet.
+    good_total = _routable(records) if isinstance(records, list) else None
+    stream = iter(records)
+    start = good_done = 0
+    for record in islice(stream, batch.next_record):  # committed chunks: only their digests
+        if record.voucher is not None and _first_seen(seen, record) is None:
+            good_done += 1
+        start += 1
+    while start < total:
+        part = list(islice(stream, chunk))
+        if not part:  # pragma: no cover - the stream holds ``total`` records
+            break
         with uow_factory() as uow:
             held = uow.batches.hold(batch.id, owner=lease.owner, until=lease.until(uow))
             if held is None:
                 return uow.batches.get(batch.id) or batch
             errors: list[tuple[int, str, str]] = []
             good: list[tuple[int, Voucher]] = []
-            for index, record in enumerate(part, start=start):
+            for record in part:
                 if record.voucher is None:
                     errors.append((record.line, record.error_code or "invalid", record.error or ""))
-                elif index in repeated:
-                    errors.append(
-                        (record.line, "duplicate", f"the same record as line {repeated[index]}")
-                    )
+                    continue
+                first = _first_seen(seen, record)
+                if first is not None:
+                    errors.append((record.line, "duplicate", f"the same record as line {first}"))
                 else:
                     good.append((record.line, record.voucher))
             results = route_vouchers(
@@ -240,7 +254,7 @@ def _process(
             batch = replace(
                 held,
                 format=parsed.format,
-                total=len(records),
+                total=total,
                 routed=held.routed + routed,
                 paper=held.paper + paper,
                 accepted=held.accepted + routed + paper,
@@ -252,7 +266,8 @@ def _process(
         start += len(part)
         good_done += len(good)
         if progress is not None and good:
-            progress(good_done, good_total)
+            expected = good_total if good_total is not None else good_done + total - start
+            progress(good_done, expected)
     return _finish(
         uow_factory, batch, lease, status="done", format=parsed.format, total=len(records)
     )

@@ -7,6 +7,7 @@ caused them, or not at all.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +17,7 @@ from carrefour.domain.messages import (
     DeliveryStatus,
     Message,
     TrackingEntry,
-    payload_digest,
+    canonical_payload,
     tracking_holder,
 )
 from carrefour.domain.routing import Recipient
@@ -62,7 +63,11 @@ def publish_many(uow: UnitOfWork, outgoing: Sequence[Outgoing]) -> list[Message]
         )
         for o in outgoing
     ]
-    uow.messages.add_many(messages)
+    # The canonical payload is encoded once: stored as the message's JSON and hashed as the
+    # digest its tracking entries carry.
+    canonical = [canonical_payload(m.payload) for m in messages]
+    digests = [hashlib.sha256(c).hexdigest() for c in canonical]
+    uow.messages.add_many(messages, payload_texts=[c.decode() for c in canonical])
     uow.mailbox.add_many(
         [
             MailboxRow(
@@ -83,9 +88,8 @@ def publish_many(uow: UnitOfWork, outgoing: Sequence[Outgoing]) -> list[Message]
     )
     catalogue = uow.catalogue
     entries: list[TrackingEntry] = []
-    for o, m in zip(outgoing, messages, strict=True):
+    for o, m, digest in zip(outgoing, messages, digests, strict=True):
         holder = tracking_holder(catalogue, m.sender)
-        digest = payload_digest(m.payload)
         tracked: list[tuple[str, str | None]] = [(r.institution, r.rule_id) for r in o.recipients]
         tracked.extend((name, None) for name in o.tracked_only)
         entries.extend(

@@ -295,7 +295,12 @@ class ConsultationLog(Protocol):
 class MessageRepository(Protocol):
     def add(self, message: Message) -> None: ...
 
-    def add_many(self, messages: Sequence[Message]) -> None: ...
+    def add_many(
+        self, messages: Sequence[Message], *, payload_texts: Sequence[str] | None = None
+    ) -> None:
+        """Store ``messages``; ``payload_texts``: their payloads already as JSON text (the
+        canonical form the tracking digest covers), so they are not encoded twice."""
+        ...
 
     def get(self, message_id: str) -> Message | None: ...
 

@@ -227,6 +227,19 @@ def _route_direct(
     for line in uow.directory.lines_of_many(nisses):
         lines_of[line.niss].append(line)
     today = uow.clock.today()
+    # The recipients depend only on which (institution, capacity, phase) lines are in force on
+    # the day: persons of the same shape (most of a chunk) share one decision.
+    decided: dict[tuple[date, frozenset[tuple[str, str, int]]], list[Recipient]] = {}
+
+    def routed_to(lines: Sequence[IntegrationLine], day: date) -> list[Recipient]:
+        shape = frozenset((x.institution, x.capacity, x.phase) for x in lines if x.covers(day))
+        key = (day, shape)
+        if key not in decided:
+            decided[key] = recipients(
+                VOUCHER_FLOW, lines, day, catalogue=uow.catalogue, exclude={sender.id}
+            )
+        return decided[key]
+
     outgoing: list[tuple[int, list[Recipient]]] = []
     for index in candidates:
         voucher = vouchers[index]
@@ -237,10 +250,7 @@ def _route_direct(
             reason = (REPLACED[0].format(new=new), REPLACED[1].format(new=new))
         else:
             for day in routing_days(voucher.period, today):
-                found = recipients(
-                    VOUCHER_FLOW, lines_of[voucher.niss], day,
-                    catalogue=uow.catalogue, exclude={sender.id},
-                )  # fmt: skip
+                found = routed_to(lines_of[voucher.niss], day)
                 if found:
                     break
             if not found:
@@ -269,11 +279,13 @@ def _route_direct(
         ],
     )
     proofs = uow.inami.active_proofs_of(sorted({vouchers[i].niss for i, _ in outgoing}))
+    with_proofs = {proof.niss for proof in proofs}
     for (index, found), message in zip(outgoing, messages, strict=True):
         voucher = vouchers[index]
-        end_provisional_proofs(
-            uow, niss=voucher.niss, period=voucher.period, by=message.id, active=proofs
-        )
+        if voucher.niss in with_proofs:
+            end_provisional_proofs(
+                uow, niss=voucher.niss, period=voucher.period, by=message.id, active=proofs
+            )
         results[index] = VoucherOutcome(
             message_id=message.id,
             niss=voucher.niss,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -9,9 +10,20 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, func, insert, select, text, update
 
+from carrefour.adapters.db import staging
 from carrefour.adapters.db import tables as t
 from carrefour.domain.messages import GENESIS_HASH, Message, TrackingEntry, entry_hash
 from carrefour.services.unit_of_work import Checkpoint, MailboxRow
+
+_MESSAGE_COLUMNS = (
+    "niss", "id", "flow", "sender", "event_date", "period", "payload", "in_reply_to",
+    "created_at",
+)  # fmt: skip
+_TRACKING_COLUMNS = (
+    "position", "emitter", "message_id", "flow", "recipient", "niss", "event_date", "rule_id",
+    "sent_at", "status", "prev_hash", "hash", "holder", "payload_digest",
+)  # fmt: skip
+
 
 # Any constant will do: it names the lock that orders mailbox positions on PostgreSQL.
 _MAILBOX_LOCK_KEY = 7_280_001
@@ -40,24 +52,36 @@ class SqlMessageRepository:
     def add(self, message: Message) -> None:
         self.add_many([message])
 
-    def add_many(self, messages: Sequence[Message]) -> None:
+    def add_many(
+        self, messages: Sequence[Message], *, payload_texts: Sequence[str] | None = None
+    ) -> None:
         if not messages:
             return
-        self._conn.execute(
-            insert(t.messages),
+        texts = (
+            [staging.json_text(dict(m.payload)) for m in messages]
+            if payload_texts is None
+            else payload_texts
+        )
+        pg = staging.is_postgres(self._conn)
+        instant = staging.as_is if pg else staging.sqlite_instant
+        day = staging.as_is if pg else staging.sqlite_date
+        staging.write_rows(
+            self._conn,
+            "messages",
+            _MESSAGE_COLUMNS,
             [
-                {
-                    "niss": m.niss,
-                    "id": m.id,
-                    "flow": m.flow,
-                    "sender": m.sender,
-                    "event_date": m.event_date,
-                    "period": m.period,
-                    "payload": dict(m.payload),
-                    "in_reply_to": m.in_reply_to,
-                    "created_at": m.created_at,
-                }
-                for m in messages
+                (
+                    m.niss,
+                    m.id,
+                    m.flow,
+                    m.sender,
+                    day(m.event_date),
+                    m.period,
+                    text,
+                    m.in_reply_to,
+                    instant(m.created_at),
+                )
+                for m, text in zip(messages, texts, strict=True)
             ],
         )
 
@@ -104,6 +128,11 @@ def _mailbox_row(row: Row[Any]) -> MailboxRow:
 
 
 _MAILBOX_COLUMNS = [c for c in t.mailbox.c if c.name != "position"]
+_MAILBOX_NAMES = (
+    "recipient", "message_id", "niss", "flow", "sender", "rule_id", "fields", "status",
+    "attempts", "next_attempt_at", "last_error", "created_at", "delivered_at",
+    "acknowledged_at", "ack_result", "ack_reason", "replay",
+)  # fmt: skip
 
 
 class SqlMailboxRepository:
@@ -113,14 +142,39 @@ class SqlMailboxRepository:
     def add_many(self, rows: Sequence[MailboxRow]) -> None:
         if not rows:
             return
-        if self._conn.dialect.name == "postgresql":
+        pg = staging.is_postgres(self._conn)
+        if pg:
             # Positions are the pull cursor: make them commit in order.
             self._conn.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MAILBOX_LOCK_KEY}
             )
-        self._conn.execute(
-            insert(t.mailbox),
-            [{c.name: getattr(row, c.name) for c in _MAILBOX_COLUMNS} for row in rows],
+        instant = staging.as_is if pg else staging.sqlite_instant
+        staging.write_rows(
+            self._conn,
+            "mailbox",
+            _MAILBOX_NAMES,
+            [
+                (
+                    r.recipient,
+                    r.message_id,
+                    r.niss,
+                    r.flow,
+                    r.sender,
+                    r.rule_id,
+                    staging.fields_text(tuple(r.fields)),
+                    r.status,
+                    r.attempts,
+                    instant(r.next_attempt_at),
+                    r.last_error,
+                    instant(r.created_at),
+                    instant(r.delivered_at),
+                    instant(r.acknowledged_at),
+                    r.ack_result,
+                    r.ack_reason,
+                    r.replay,
+                )
+                for r in rows
+            ],
         )
 
     def page(
@@ -213,12 +267,15 @@ class SqlMailboxRepository:
         """Queued rows whose recipient has a push endpoint and whose next try is due, each with
         the endpoint. On PostgreSQL the rows are locked, skipping those another worker holds."""
         b, i = t.mailbox.c, t.institutions.c
+        pushed = select(i.id).where(i.push_endpoint.is_not(None)).scalar_subquery()
         query = (
             select(t.mailbox, i.push_endpoint)
             .join(t.institutions, i.id == b.recipient)
             .where(
                 b.status == "queued",
-                i.push_endpoint.is_not(None),
+                # On the index (status, recipient, next_attempt_at): a range per push
+                # recipient, not every queued row of the pulled mailboxes.
+                b.recipient.in_(pushed),
                 b.next_attempt_at <= now,
             )
             .order_by(b.next_attempt_at, b.position)
@@ -260,6 +317,35 @@ def _tracking(row: Row[Any]) -> TrackingEntry:
     )
 
 
+def _chained(entry: TrackingEntry, holder: str, prev_hash: str, position: int) -> TrackingEntry:
+    """``entry`` linked after ``prev_hash`` in ``holder``'s chain, hashed, at ``position``. The
+    previous hash is the last field the hash covers (domain.messages), so the bytes of the entry
+    without it are built once and the link appended to them."""
+    if entry.payload_digest is None:  # an entry of the legacy form: hashed as it was
+        linked = replace(entry, holder=holder, prev_hash=prev_hash, hash="", position=position)
+        return replace(linked, hash=entry_hash(linked))
+    unlinked = entry if entry.holder == holder and entry.prev_hash == "" else (
+        replace(entry, holder=holder, prev_hash="")
+    )  # fmt: skip
+    digest = hashlib.sha256(unlinked.hashed_bytes() + prev_hash.encode()).hexdigest()
+    return TrackingEntry(
+        message_id=entry.message_id,
+        flow=entry.flow,
+        emitter=entry.emitter,
+        recipient=entry.recipient,
+        niss=entry.niss,
+        event_date=entry.event_date,
+        rule_id=entry.rule_id,
+        sent_at=entry.sent_at,
+        status=entry.status,
+        prev_hash=prev_hash,
+        hash=digest,
+        position=position,
+        holder=holder,
+        payload_digest=entry.payload_digest,
+    )
+
+
 class SqlTrackingLog:
     """The tracking file: ``append`` and ``select``, nothing else."""
 
@@ -288,51 +374,58 @@ class SqlTrackingLog:
         return str(value)
 
     def append(self, entries: Sequence[TrackingEntry]) -> list[TrackingEntry]:
-        """Chain and store ``entries`` (their ``prev_hash`` and ``hash`` are computed here): one
-        read and one update of each emitter's head, one multi-row insert."""
+        """Chain and store ``entries`` (their ``prev_hash`` and ``hash`` are computed here, in
+        order): one read and one update of each holder's head, positions reserved in one
+        statement, one bulk write (``COPY`` on PostgreSQL)."""
         if not entries:
             return []
-        chained: list[TrackingEntry] = []
         heads: dict[str, str] = {}
         for entry in entries:
             holder = entry.holder or entry.emitter
             if holder not in heads:
                 heads[holder] = self._head(holder)
-            linked = replace(entry, holder=holder, prev_hash=heads[holder], hash="")
-            linked = replace(linked, hash=entry_hash(linked))
+        positions = staging.next_positions(self._conn, "tracking", len(entries))
+        stored: list[TrackingEntry] = []
+        last: dict[str, int] = {}
+        for entry, position in zip(entries, positions, strict=True):
+            holder = entry.holder or entry.emitter
+            linked = _chained(entry, holder, heads[holder], position)
             heads[holder] = linked.hash
-            chained.append(linked)
-        positions = (
-            self._conn.execute(
-                insert(t.tracking).returning(t.tracking.c.position, sort_by_parameter_order=True),
-                [
-                    {
-                        "emitter": e.emitter,
-                        "message_id": e.message_id,
-                        "flow": e.flow,
-                        "recipient": e.recipient,
-                        "niss": e.niss,
-                        "event_date": e.event_date,
-                        "rule_id": e.rule_id,
-                        "sent_at": e.sent_at,
-                        "status": e.status,
-                        "prev_hash": e.prev_hash,
-                        "hash": e.hash,
-                        "holder": e.holder,
-                        "payload_digest": e.payload_digest,
-                    }
-                    for e in chained
-                ],
-            )
-            .scalars()
-            .all()
+            last[holder] = position
+            stored.append(linked)
+        pg = staging.is_postgres(self._conn)
+        instant = staging.as_is if pg else staging.sqlite_instant
+        day = staging.as_is if pg else staging.sqlite_date
+        staging.write_rows(
+            self._conn,
+            "tracking",
+            _TRACKING_COLUMNS,
+            [
+                (
+                    e.position,
+                    e.emitter,
+                    e.message_id,
+                    e.flow,
+                    e.recipient,
+                    e.niss,
+                    day(e.event_date),
+                    e.rule_id,
+                    instant(e.sent_at),
+                    e.status,
+                    e.prev_hash,
+                    e.hash,
+                    e.holder,
+                    e.payload_digest,
+                )
+                for e in stored
+            ],
         )
-        stored = [replace(e, position=int(p)) for e, p in zip(chained, positions, strict=True)]
         h = t.tracking_heads.c
         for holder, head in heads.items():
-            last = max(e.position or 0 for e in stored if e.holder == holder)
             self._conn.execute(
-                update(t.tracking_heads).where(h.emitter == holder).values(hash=head, position=last)
+                update(t.tracking_heads)
+                .where(h.emitter == holder)
+                .values(hash=head, position=last[holder])
             )
         return stored
 

@@ -8,8 +8,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, or_, select, update
 
+from carrefour.adapters.db import (
+    staging,
+    tables_evidence,  # noqa: F401  (credentials.expires_at)
+)
 from carrefour.adapters.db import tables as t
-from carrefour.adapters.db import tables_evidence  # noqa: F401  (credentials.expires_at)
 from carrefour.adapters.db.tables_consultations import consultation_log_head
 from carrefour.domain.catalogue import Catalogue, catalogue_from_mapping
 from carrefour.domain.directory import IntegrationLine
@@ -216,14 +219,7 @@ class SqlDirectoryRepository:
         )
 
     def lines_of_many(self, nisses: Sequence[str]) -> list[IntegrationLine]:
-        if not nisses:
-            return []
-        query = (
-            select(t.person_lines)
-            .where(t.person_lines.c.niss.in_(list(nisses)), t.person_lines.c.cancelled_at.is_(None))
-            .order_by(*_LINE_ORDER)
-        )
-        return [_line(row) for row in self._conn.execute(query)]
+        return staging.lines_of_many(self._conn, nisses)
 
     def persons_of(
         self, institution_id: str, *, at: date | None, after: str | None, limit: int

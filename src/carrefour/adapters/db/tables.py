@@ -166,7 +166,9 @@ mailbox = Table(
     Column("replay", Integer, nullable=False, default=0),
     UniqueConstraint("recipient", "message_id", "replay", name="uq_mailbox_recipient_message"),
     Index("ix_mailbox_recipient_position", "recipient", "position"),
-    Index("ix_mailbox_due", "status", "next_attempt_at"),
+    # The push worker's poll (status 'queued', a push recipient, next try due) and the dead
+    # letters (status 'failed'): migration 0014 says which query needs each mailbox index.
+    Index("ix_mailbox_due", "status", "recipient", "next_attempt_at"),
     Index("ix_mailbox_niss", "niss"),
 )
 

@@ -11,6 +11,9 @@ fixed-width records (``fixed``, ``formats.fixedwidth``). Errors come at two leve
 
 from __future__ import annotations
 
+import codecs
+import io
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
@@ -47,6 +50,7 @@ FORMAT_ERROR_CODES: Final = (
 
 UTF8_BOM: Final = b"\xef\xbb\xbf"
 _BLANK_BYTES: Final = b" \t\r\n"
+_PIECE: Final = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +78,7 @@ class ParsedBatch:
     JSON Lines); ``sender`` and ``created`` come from the fixed-width header."""
 
     format: str
-    records: list[BatchRecord]
+    records: Sequence[BatchRecord]  # a list, or a stream parsed as it is read (JSON Lines)
     declared_count: int | None
     sender: str | None = None
     created: date | None = None
@@ -131,6 +135,36 @@ def decode_utf8(content: bytes) -> str:
         ) from None
 
 
+def check_utf8(content: bytes) -> None:
+    """Raise ``BatchFormatError("encoding")`` as ``decode_utf8`` does, without holding the
+    decoded text: the content is checked in pieces."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    skip = len(UTF8_BOM) if content.startswith(UTF8_BOM) else 0
+    view = memoryview(content)
+    try:
+        for start in range(skip, len(content), _PIECE):
+            decoder.decode(view[start : start + _PIECE])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        decode_utf8(content)  # raises the error naming the byte and its line
+        raise  # pragma: no cover - decode_utf8 raised
+
+
+def iter_lines(content: bytes) -> Iterator[tuple[int, str]]:
+    """``split_lines`` of UTF-8 ``content`` (already checked), one line at a time."""
+    body = io.BytesIO(content)
+    if content.startswith(UTF8_BOM):
+        body.seek(len(UTF8_BOM))
+    for number, raw in enumerate(body, start=1):
+        line = raw.decode("utf-8")
+        if line.endswith("\n"):
+            line = line[:-1]
+        if line.endswith("\r"):
+            line = line[:-1]
+        if line.strip():
+            yield number, line
+
+
 def split_lines(text: str) -> list[tuple[int, str]]:
     """(1-based line number, line without its ``\\n`` or ``\\r\\n``) of every non-blank line.
 
@@ -163,19 +197,22 @@ def detect_format(content: bytes) -> str:
     )
 
 
-def parse_batch(content: bytes, *, format: str | None, today: date) -> ParsedBatch:
+def parse_batch(
+    content: bytes, *, format: str | None, today: date, stream: bool = False
+) -> ParsedBatch:
     """Parse a batch file of vouchers.
 
     ``format`` is ``"jsonl"``, ``"fixed"`` or ``None`` (detect it, ``detect_format``). ``today``
     is the day of receipt (no voucher period may begin after it). Raises ``BatchFormatError``
     when the whole file is unusable; a record that is not a valid voucher becomes a
-    ``BatchRecord`` with an error.
+    ``BatchRecord`` with an error. ``stream``: JSON Lines records are parsed as they are
+    iterated, so that memory does not grow with the file (``JsonLinesStream``).
     """
     chosen = detect_format(content) if format is None else format
     if chosen == "jsonl":
-        from carrefour.adapters.formats.jsonlines import parse_jsonl
+        from carrefour.adapters.formats.jsonlines import parse_jsonl, stream_jsonl
 
-        return parse_jsonl(content, today=today)
+        return (stream_jsonl if stream else parse_jsonl)(content, today=today)
     if chosen == "fixed":
         from carrefour.adapters.formats.fixedwidth import parse_fixed
 

@@ -9,22 +9,28 @@ are the physical lines of the file, from 1.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from typing import Any, NoReturn
+from itertools import islice
+from typing import Any, NoReturn, overload
+
+import msgspec
 
 from carrefour.adapters.formats.batch import (
     BatchFormatError,
     BatchRecord,
     ParsedBatch,
+    check_utf8,
     decode_utf8,
     failed_record,
+    iter_lines,
     split_lines,
 )
 from carrefour.domain.errors import CarrefourError
 from carrefour.domain.vouchers import Voucher, parse_voucher
 
-__all__ = ["MALFORMED_JSON", "parse_jsonl", "write_jsonl"]
+__all__ = ["MALFORMED_JSON", "JsonLinesStream", "parse_jsonl", "stream_jsonl", "write_jsonl"]
 
 #: The record error of a line that is not a JSON object.
 MALFORMED_JSON = "malformed-json"
@@ -47,8 +53,35 @@ def _no_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a JSON number")
 
 
+# A quote followed by blanks then a colon: a key spaced from its colon (the fast path's count of
+# keys does not see it).
+_SPACED_KEY = re.compile(r'"\s+:')
+
+
 def _decode_object(line: str) -> dict[str, Any] | str:
-    """The object on the line, or why it is not one."""
+    """The object on the line, or why it is not one.
+
+    Fast path: msgspec decodes the line, and a flat object whose keys are each written ``"key":``
+    (counted, with no escaped quote that could fake one) is taken as it is: it cannot repeat a
+    key. Anything else (an error, nesting, an escaped quote, a spaced colon) is decoded again by
+    the standard library with the checks and the messages docs/formats.md promises."""
+    try:
+        fast = msgspec.json.decode(line)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        fast = None
+    if (
+        isinstance(fast, dict)
+        and line.count('":') == len(fast)
+        and '\\"' not in line
+        and line.count("{") == 1  # no nested object (nor a brace in a string: checked path)
+        and "[" not in line
+        and _SPACED_KEY.search(line) is None
+    ):
+        return fast
+    return _decode_checked(line)
+
+
+def _decode_checked(line: str) -> dict[str, Any] | str:
     try:
         value = json.loads(line, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
@@ -74,24 +107,66 @@ def _json_type(value: Any) -> str:
     return "number"
 
 
+def _record(number: int, line: str, today: date) -> BatchRecord:
+    decoded = _decode_object(line)
+    if isinstance(decoded, str):
+        return BatchRecord(number, None, MALFORMED_JSON, decoded, line)
+    try:
+        voucher = parse_voucher(decoded, today=today)
+    except CarrefourError as error:
+        return failed_record(number, line, error)
+    return BatchRecord(number, voucher, None, None, line)
+
+
 def parse_jsonl(content: bytes, *, today: date) -> ParsedBatch:
     """Parse a JSON Lines batch. Raises ``BatchFormatError`` (``encoding``, ``empty``)."""
     lines = split_lines(decode_utf8(content))
     if not lines:
         raise BatchFormatError("empty", "the file holds no record (only blank lines)")
-    records: list[BatchRecord] = []
-    for number, line in lines:
-        decoded = _decode_object(line)
-        if isinstance(decoded, str):
-            records.append(BatchRecord(number, None, MALFORMED_JSON, decoded, line))
-            continue
-        try:
-            voucher = parse_voucher(decoded, today=today)
-        except CarrefourError as error:
-            records.append(failed_record(number, line, error))
-            continue
-        records.append(BatchRecord(number, voucher, None, None, line))
+    records = [_record(number, line, today) for number, line in lines]
     return ParsedBatch(format="jsonl", records=records, declared_count=None)
+
+
+class JsonLinesStream(Sequence[BatchRecord]):
+    """The records of a JSON Lines batch, parsed as they are read: iterating holds one record
+    at a time, whatever the size of the file. Its length (the non-blank lines) is counted when
+    it is made; indexing re-reads the file up to the record (use iteration)."""
+
+    def __init__(self, content: bytes, *, today: date) -> None:
+        check_utf8(content)
+        self._content = content
+        self._today = today
+        self._count = sum(1 for _ in iter_lines(content))
+        if not self._count:
+            raise BatchFormatError("empty", "the file holds no record (only blank lines)")
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[BatchRecord]:
+        for number, line in iter_lines(self._content):
+            yield _record(number, line, self._today)
+
+    @overload
+    def __getitem__(self, index: int) -> BatchRecord: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[BatchRecord]: ...
+
+    def __getitem__(self, index: int | slice) -> BatchRecord | list[BatchRecord]:
+        if isinstance(index, slice):
+            return list(self)[index]
+        if not -self._count <= index < self._count:
+            raise IndexError(index)
+        return next(islice(iter(self), index % self._count, None))
+
+
+def stream_jsonl(content: bytes, *, today: date) -> ParsedBatch:
+    """A JSON Lines batch whose records are parsed as they are iterated (``JsonLinesStream``).
+    Raises ``BatchFormatError`` (``encoding``, ``empty``) at once, before any record is used."""
+    return ParsedBatch(
+        format="jsonl", records=JsonLinesStream(content, today=today), declared_count=None
+    )
 
 
 def write_jsonl(vouchers: Iterable[Voucher | Mapping[str, Any]]) -> bytes:

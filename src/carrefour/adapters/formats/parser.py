@@ -9,11 +9,12 @@ from carrefour.domain.errors import InvalidBatch
 
 
 class FormatsBatchParser:
-    """Reads JSON Lines and fixed-width batch files (docs/formats.md)."""
+    """Reads JSON Lines and fixed-width batch files (docs/formats.md); JSON Lines records are
+    parsed as the batch iterates them."""
 
     def parse(self, content: bytes, *, format: str | None, today: date) -> ParsedBatch:
         try:
-            return parse_batch(content, format=format, today=today)
+            return parse_batch(content, format=format, today=today, stream=True)
         except BatchFormatError as error:
             raise InvalidBatch(
                 f"unusable batch file: {error.message}", reason=error.code, line=error.line

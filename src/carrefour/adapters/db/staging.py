@@ -1,0 +1,157 @@
+"""Bulk writes of the routing path through the driver itself: ``COPY`` on PostgreSQL,
+``executemany`` on SQLite, with the values converted once here rather than by SQLAlchemy's
+per-row parameter processing.
+
+The rows are those SQLAlchemy would write (same columns, same stored forms: a SQLite instant is
+the UTC text ``YYYY-MM-DD HH:MM:SS.ffffff``, a date ISO 8601, a JSON column its JSON text), so
+every other repository reads them back unchanged. The statements run on the unit of work's own
+connection, inside its transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection
+
+from carrefour.domain.directory import IntegrationLine
+from carrefour.domain.periods import Period
+
+
+def driver(conn: Connection) -> Any:
+    """The DBAPI connection under ``conn`` (sqlite3 or psycopg), in the same transaction."""
+    return conn.connection.driver_connection
+
+
+def is_postgres(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+@lru_cache(maxsize=64)
+def sqlite_instant(value: datetime | None) -> str | None:
+    """An aware instant as SQLAlchemy stores it in SQLite (UTC, naive text, microseconds).
+    Cached: the rows of one chunk share a few instants."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def sqlite_date(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+@lru_cache(maxsize=256)
+def fields_text(fields: tuple[str, ...]) -> str:
+    """A mailbox row's granted fields as its JSON column stores them (cached: few distinct)."""
+    return json.dumps(list(fields))
+
+
+def json_text(value: Any) -> str:
+    """A JSON column's stored text (SQLAlchemy's default serialiser)."""
+    return json.dumps(value)
+
+
+def write_rows(
+    conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Insert ``rows`` (values in ``columns`` order, already in the dialect's stored form: see
+    ``sqlite_instant``; on PostgreSQL aware datetimes and dates as they are, JSON as text) into
+    ``table``: one ``COPY`` on PostgreSQL, one ``executemany`` on SQLite."""
+    names = ", ".join(columns)
+    raw = driver(conn)
+    if is_postgres(conn):
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608 - names of this module
+    finally:
+        cursor.close()
+
+
+def next_positions(conn: Connection, table: str, count: int) -> list[int]:
+    """``count`` new ascending positions of ``table`` (its auto-incremented key), reserved for
+    this transaction: from the column's sequence on PostgreSQL; on SQLite after the highest one
+    (the transaction holds the write lock from ``BEGIN IMMEDIATE``, so no other writer can take
+    them)."""
+    if count <= 0:
+        return []
+    raw = driver(conn)
+    if is_postgres(conn):
+        with raw.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'position')) "
+                "FROM generate_series(1, %s)",
+                (table, count),
+            )
+            return sorted(int(row[0]) for row in cursor.fetchall())
+    cursor = raw.cursor()
+    try:
+        cursor.execute(f"SELECT coalesce(max(position), 0) FROM {table}")  # noqa: S608
+        last = int(cursor.fetchone()[0])
+    finally:
+        cursor.close()
+    return list(range(last + 1, last + 1 + count))
+
+
+def lines_of_many(conn: Connection, nisses: Sequence[str]) -> list[IntegrationLine]:
+    """The directory lines in force (not cancelled) of every NISS in ``nisses``, in (NISS,
+    begin, id) order: the set sent as one parameter (a JSON array read by ``json_each`` on
+    SQLite, an array on PostgreSQL) and joined with ``person_lines`` in one statement, the rows
+    read through the driver."""
+    if not nisses:
+        return []
+    raw = driver(conn)
+    columns = 'l.id, l.niss, l.institution_id, l.capacity, l.phase, l.begin, l."end"'
+    order = "ORDER BY l.niss, l.begin, l.id"
+    if is_postgres(conn):
+        with raw.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns} FROM person_lines l "  # noqa: S608 - constant text
+                f"WHERE l.niss = ANY(%s) AND l.cancelled_at IS NULL {order}",
+                (list(nisses),),
+            )
+            rows = cursor.fetchall()
+        day = as_is
+    else:
+        cursor = raw.cursor()
+        try:
+            cursor.execute(
+                f"SELECT {columns} FROM json_each(?) s "  # noqa: S608 - constant text
+                "JOIN person_lines l ON l.niss = s.value "
+                f"WHERE l.cancelled_at IS NULL {order}",
+                (json.dumps(list(nisses)),),
+            )
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        day = _iso_date
+    return [
+        IntegrationLine(
+            id=row[0],
+            niss=row[1],
+            institution=row[2],
+            capacity=row[3],
+            phase=int(row[4]),
+            period=Period(day(row[5]), None if row[6] is None else day(row[6])),
+        )
+        for row in rows
+    ]
+
+
+def as_is(value: Any) -> Any:
+    """A value PostgreSQL's driver takes as it is (the counterpart of ``sqlite_instant``)."""
+    return value
+
+
+def _iso_date(value: str) -> date:
+    return date.fromisoformat(value[:10])

@@ -464,15 +464,18 @@ def _parse_integration_bounds(data: Mapping[str, Any]) -> tuple[dict[int, str], 
 def _parse_tracking_holders(
     data: Mapping[str, Any], institutions: Mapping[str, Institution]
 ) -> tuple[tuple[Party, str], ...]:
-    """The ``tracking_holders`` lines: a party (sector, types) and the institution that keeps
-    the tracking file of its messages, a known one."""
+    """The ``tracking_holders`` lines: a party (sector, types; one line per sector) and the
+    institution that keeps the tracking file of its messages, a known one."""
     found: list[tuple[Party, str]] = []
     for index, item in enumerate(_table_list(data, "tracking_holders")):
         where = f"tracking_holders[{index}]"
         holder = _req_str(item, "holder", where)
         if holder not in institutions:
             raise ValueError(f"{where}: holder {holder!r} is not an institution of the catalogue")
-        found.append((_parse_party(item, where), holder))
+        party = _parse_party(item, where)
+        if any(known.sector == party.sector for known, _ in found):
+            raise ValueError(f"{where}: sector {party.sector} is listed twice")
+        found.append((party, holder))
     return tuple(found)
 
 

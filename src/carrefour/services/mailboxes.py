@@ -235,11 +235,12 @@ def acknowledge(
     - ``accept`` / ``reject`` (with a ``reason``): closes the caller's row and sends an ``answer``
       back to the emitter. Repeating the same acknowledgement changes nothing (``repeated``);
       a different one is a ``Conflict``.
-    - ``correction`` with ``correct_niss``: see ``_correct``.
+    - ``correction`` with ``correct_niss``: ``correct_identification`` (the one result that
+      does not need the message in the caller's mailbox: a paper voucher is corrected too).
     - ``wrongly-handled`` (with a ``reason``): see ``_reopen``.
     - ``resend`` (optionally for one ``period``): see ``_resend``.
 
-    A message that is not in the caller's mailbox is ``NotFound``, whatever the result.
+    Otherwise a message that is not in the caller's mailbox is ``NotFound``.
     """
     _check_input(message_id, result, reason, correct_niss, period)
     if result is AckResult.CORRECTION:
@@ -662,8 +663,8 @@ def _reopen(uow: UnitOfWork, *, caller: Institution, row: MailboxRow, reason: st
     """The caller's earlier accept or reject was wrong: the row goes back to ``delivered`` with
     its acknowledgement cleared, so it can be accepted or rejected again, and the emitter gets an
     ``answer`` {message_id, result: "wrongly-handled", previous, reason}. Only an accepted or
-    rejected row can be reopened (an identification correction cannot: the NISS replacement
-    stands); anything else is a ``Conflict``."""
+    rejected row can be reopened (an identification correction cannot: the voucher was routed
+    again under the corrected NISS); anything else is a ``Conflict``."""
     message_id = row.message_id
     if row.ack_result is None:
         raise Conflict(

@@ -24,10 +24,8 @@ from carrefour.domain.errors import (
     Conflict,
     InvalidInput,
     NissReplaced,
-    NotAuthorised,
     NotFound,
     NotHolder,
-    UnknownInstitution,
 )
 from carrefour.domain.identifiers import parse_niss
 from carrefour.domain.messages import (
@@ -37,11 +35,10 @@ from carrefour.domain.messages import (
     Message,
     visible_payload,
 )
-from carrefour.domain.routing import Recipient, addressed
+from carrefour.domain.routing import Recipient
 from carrefour.domain.vouchers import Voucher, parse_voucher
 from carrefour.services import evidence, road
 from carrefour.services.consultations import log_decision, require
-from carrefour.services.messages import publish
 from carrefour.services.unit_of_work import MailboxRow, UnitOfWork
 from carrefour.services.vouchers import (
     A911_FLOW,
@@ -207,15 +204,13 @@ def _send_answer(
 ) -> Message:
     """An ``answer`` message from the caller back to the emitter of ``row``'s message, tracked;
     the caller commits."""
-    require(uow, caller=caller, action=Action.SEND, flow=ANSWER_FLOW, niss=row.niss)
-    day = uow.clock.today()
-    return publish(
+    return road.send(
         uow,
         flow=ANSWER_FLOW,
-        sender=caller.id,
+        sender=caller,
         niss=row.niss,
         payload=payload,
-        recipients=[addressed(ANSWER_FLOW, row.sender, day, catalogue=uow.catalogue)],
+        to=[row.sender],
         in_reply_to=row.message_id,
     )
 
@@ -565,15 +560,9 @@ def _correct(
 def _addressable(
     uow: UnitOfWork, flow: str, institutions: Iterable[str], day: date
 ) -> list[Recipient]:
-    """The ``institutions`` the deliberations let receive ``flow`` without an integration; the
-    others are skipped."""
-    found = []
-    for institution in sorted(set(institutions)):
-        try:
-            found.append(addressed(flow, institution, day, catalogue=uow.catalogue))
-        except (NotAuthorised, UnknownInstitution):
-            continue
-    return found
+    """The ``institutions`` (in id order) the deliberations let receive ``flow`` without an
+    integration; the others are skipped."""
+    return road.addressed_to(uow, flow, sorted(set(institutions)), day, skip_refused=True)
 
 
 def _as_voucher(payload: dict[str, Any], today: date) -> Voucher | None:
@@ -791,13 +780,13 @@ def _record_resend(
     )
     if not decision.allowed:
         return None, ()
-    found = _addressable(uow, RESEND_FLOW, emitters, day)
+    found = [r.institution for r in _addressable(uow, RESEND_FLOW, emitters, day)]
     if not found:
         return None, ()
-    request = publish(
+    request = road.send(
         uow,
         flow=RESEND_FLOW,
-        sender=caller.id,
+        sender=caller,
         niss=row.niss,
         payload={
             "niss": row.niss,
@@ -805,8 +794,9 @@ def _record_resend(
             "served_by_hub": bool(replayed),
             "replayed": list(replayed),
         },
-        recipients=found,
+        to=found,
+        decision=decision,
         period=period,
         in_reply_to=row.message_id,
     )
-    return request, tuple(r.institution for r in found)
+    return request, tuple(found)

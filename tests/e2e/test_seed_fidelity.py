@@ -235,3 +235,27 @@ def test_a_second_correction_of_a_voucher_to_another_niss_is_409_and_unknown_ids
     assert both.status_code == 422, both.text
     told = mail(client, credential("onss"), "identification-correction")
     assert [t["payload"]["new_niss"] for t in told] == [right]
+
+
+def test_a_correction_made_before_the_mutuality_integrated_the_person_routes_once_it_has(
+    client: TestClient, credential: Credential, hub: Hub
+) -> None:
+    wrong, right = make_niss(), make_niss()
+    paper = submit(client, credential("onss"), employee(wrong))
+    mut300 = credential("mut-300")
+
+    early = correct(client, mut300, document_id=paper["document_id"], correct_niss=right)
+    assert early.status_code == 200, early.text
+    assert (early.json()["rerouted"], early.json()["paper_closed"]) == ([], False)
+    integrate_all(hub, {right: "mut-300"})
+    late = correct(client, mut300, document_id=paper["document_id"], correct_niss=right)
+    after = correct(client, mut300, document_id=paper["document_id"], correct_niss=right)
+
+    assert late.status_code == 200, late.text
+    assert late.json()["paper_closed"] is True
+    assert late.json()["recipients"] == ["mut-300"]
+    assert after.json()["repeated"] is True
+    assert after.json()["rerouted"] == late.json()["rerouted"]
+    assert len(mail(client, mut300, "contribution-voucher")) == 1
+    # One correction message reached ONSS, however many times the mutuality sent it.
+    assert len(mail(client, credential("onss"), "identification-correction")) == 1

@@ -456,11 +456,8 @@ def correct_identification(
                 correction_id=earlier.id,
                 corrected_by=earlier.sender,
             )
-        return CorrectionOutcome(
-            message.id, paper_id, old, new, earlier.id, repeated=True,
-            notified=tuple(str(n) for n in earlier.payload.get("notified") or ()),
-            rerouted=tuple(str(r) for r in earlier.payload.get("rerouted") or ()),
-        )  # fmt: skip
+        return _repeat(uow, caller=caller, earlier=earlier, message=message, paper_id=paper_id,
+                       a911=a911)  # fmt: skip
     if row is not None and row.ack_result is not None:
         raise _already_acknowledged(row)
     newer = uow.replacements.replacement_of(new)
@@ -517,6 +514,7 @@ def correct_identification(
         period=message.period,
         in_reply_to=message.id,
     )
+    delivered = tuple(r.recipient for r in uow.mailbox.of_message(again.id)) if again else ()
     uow.commit()
     return CorrectionOutcome(
         message.id,
@@ -527,10 +525,53 @@ def correct_identification(
         repeated=False,
         notified=notified,
         rerouted=rerouted,
-        recipients=tuple(r.recipient for r in uow.mailbox.of_message(again.id)) if again else (),
+        recipients=delivered,
         paper_closed=paper_id is not None and again is not None,
         a911_id=resolved.id if resolved else None,
     )
+
+
+def _repeat(
+    uow: UnitOfWork,
+    *,
+    caller: Institution,
+    earlier: Message,
+    message: Message,
+    paper_id: str | None,
+    a911: Message | None,
+) -> CorrectionOutcome:
+    """The same correction again: nothing is written, unless the voucher could not be routed
+    under the new NISS the first time (nobody had integrated it yet) and now can; then it is
+    routed, and INAMI told, without a second correction message."""
+    new = str(earlier.payload.get("new_niss"))
+    rerouted = tuple(
+        m.id
+        for m in uow.messages.of_niss(new)
+        if m.flow == VOUCHER_FLOW and m.in_reply_to == message.id
+    )
+    notified = tuple(str(n) for n in earlier.payload.get("notified") or ())
+    if rerouted:
+        return CorrectionOutcome(
+            message.id, paper_id, message.niss, new, earlier.id, repeated=True,
+            notified=notified, rerouted=rerouted, paper_closed=paper_id is not None,
+        )  # fmt: skip
+    again = _reroute(uow, message=message, new=new)
+    if again is None:
+        return CorrectionOutcome(
+            message.id, paper_id, message.niss, new, earlier.id, repeated=True, notified=notified
+        )
+    resolved = None
+    if paper_id is not None:
+        resolved = _resolve_a911(
+            uow, caller=caller, message=message, paper_id=paper_id, a911=a911, new=new, again=again
+        )
+    delivered = tuple(r.recipient for r in uow.mailbox.of_message(again.id))
+    uow.commit()
+    return CorrectionOutcome(
+        message.id, paper_id, message.niss, new, earlier.id, repeated=False, notified=notified,
+        rerouted=(again.id,), recipients=delivered, paper_closed=paper_id is not None,
+        a911_id=resolved.id if resolved else None,
+    )  # fmt: skip
 
 
 def _correct(

@@ -183,6 +183,7 @@ def test_a_paper_voucher_does_not_put_the_person_in_order(
         ("contribution-voucher", "paper"),
         ("paper-voucher", "inami-sca"),
         ("paper-voucher", "inami"),
+        ("paper-voucher", "onss"),  # the hand-over notice to the emitter, for the employer
     }
     response = client.post(f"/v1/inami/cases/{case['id']}/provisional-proof", headers=cell)
     assert response.status_code == 201, response.text

@@ -163,6 +163,7 @@ def test_a_person_no_mutuality_knows_gets_a_paper_voucher_and_an_a911_record(
         ("contribution-voucher", "paper", "paper"),
         ("paper-voucher", "inami", "queued"),
         ("paper-voucher", "inami-sca", "queued"),
+        ("paper-voucher", "onss", "queued"),  # the notice: ONSS tells the employer
     ]
 
 

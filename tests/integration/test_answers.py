@@ -102,7 +102,7 @@ def replacement_of(hub: Hub, niss: str) -> str | None:
 # --- identification correction ------------------------------------------------------------------
 
 
-def test_an_identification_correction_reaches_the_emitters_and_reroutes_the_paper_voucher(
+def test_an_identification_correction_reaches_the_emitter_and_reroutes_that_voucher_only(
     client: TestClient, hub: Hub, credential: Credential
 ) -> None:
     old, new = make_niss(), make_niss()
@@ -124,47 +124,40 @@ def test_an_identification_correction_reaches_the_emitters_and_reroutes_the_pape
     body = response.json()
     assert body["status"] == "corrected"
     assert body["repeated"] is False
-    assert body["notified"] == ["onem", "onss"]
+    assert body["notified"] == ["onss"]  # the emitter; mut-100 itself was the only recipient
     assert body["answer_id"]
     assert len(body["rerouted"]) == 1
     stored = row(hub, "mut-100", voucher.message_id)
     assert stored is not None
     assert (stored.status, stored.ack_result) == ("corrected", "correction")
-    assert replacement_of(hub, old) == new
+    assert replacement_of(hub, old) is None  # a correction replaces no number
 
-    # Both emitters of vouchers for the old NISS learn the NISS the mutualities know.
-    for emitter in ("onss", "onem"):
-        notices = mail(client, credential, emitter, CORRECTION)
-        assert [n["message_id"] for n in notices] == [body["answer_id"]], emitter
-        notice = notices[0]
-        assert notice["sender"] == "mut-100"
-        assert notice["niss"] == old
-        assert notice["in_reply_to"] == voucher.message_id
-        assert notice["payload"] == {
-            "old_niss": old,
-            "new_niss": new,
-            "message_id": voucher.message_id,
-        }
+    # The emitter learns the NISS the mutualities know; ONEm, whose paper voucher was not
+    # corrected, learns nothing.
+    [notice] = mail(client, credential, "onss", CORRECTION)
+    assert notice["message_id"] == body["answer_id"]
+    assert notice["sender"] == "mut-100"
+    assert notice["niss"] == old
+    assert notice["in_reply_to"] == voucher.message_id
+    assert (notice["payload"]["old_niss"], notice["payload"]["new_niss"]) == (old, new)
+    assert notice["payload"]["message_id"] == voucher.message_id
+    assert mail(client, credential, "onem", CORRECTION) == []
 
-    # The paper voucher goes again, for the new NISS, to the mutuality that integrated it.
+    # The corrected voucher goes again, under the new NISS, to the mutuality that integrated it.
     items, _ = pull(client, mutuality)
     again = [item for item in items if item["flow"] == VOUCHER and item["niss"] == new]
     assert [item["message_id"] for item in again] == body["rerouted"]
-    assert again[0]["sender"] == "onem"
-    assert again[0]["in_reply_to"] == paper.message_id
-    assert again[0]["period"] == "2025Q1"
+    assert again[0]["sender"] == "onss"
+    assert again[0]["in_reply_to"] == voucher.message_id
     assert again[0]["payload"]["niss"] == new
-    assert again[0]["payload"]["compensated_days"] == 30
 
-    # The old NISS is replaced: nobody integrates it any more.
-    refused = client.put(
+    # No hub-wide replacement: another institution still integrates the old number.
+    allowed = client.put(
         f"/v1/directory/{old}/integrations",
         json={"capacity": "001", "phase": 1, "begin": "2025-01-01"},
         headers=credential("mut-300"),
     )
-    assert refused.status_code == 409, refused.text
-    assert refused.json()["type"] == PROBLEM + "niss-replaced"
-    assert refused.json()["new_niss"] == new
+    assert allowed.status_code in (200, 201), allowed.text
 
     # The same correction again changes nothing.
     before = messages_of(hub, old, CORRECTION), messages_of(hub, new, VOUCHER)
@@ -174,7 +167,7 @@ def test_an_identification_correction_reaches_the_emitters_and_reroutes_the_pape
     assert (messages_of(hub, old, CORRECTION), messages_of(hub, new, VOUCHER)) == before
 
 
-def test_a_second_correction_of_the_same_niss_to_another_one_is_a_conflict(
+def test_a_second_correction_of_the_same_voucher_to_another_niss_is_a_conflict_naming_the_first(
     client: TestClient, hub: Hub, credential: Credential
 ) -> None:
     old, new, other = make_niss(), make_niss(), make_niss()
@@ -185,17 +178,20 @@ def test_a_second_correction_of_the_same_niss_to_another_one_is_a_conflict(
     assert (
         ack(client, mutuality, first.message_id, "correction", correct_niss=new).status_code == 200
     )
+    before = messages_of(hub, old, CORRECTION)
 
-    response = ack(client, mutuality, second.message_id, "correction", correct_niss=other)
+    response = client.post(
+        "/v1/corrections",
+        json={"message_id": first.message_id, "correct_niss": other},
+        headers=mutuality,
+    )
 
     assert response.status_code == 409, response.text
-    assert response.json()["type"] == PROBLEM + "conflict"
-    assert replacement_of(hub, old) == new
-    stored = row(hub, "mut-100", second.message_id)
-    assert stored is not None
-    assert stored.ack_result is None
-    # The same correction on the other voucher is fine: the replacement stands as it was.
-    agreed = ack(client, mutuality, second.message_id, "correction", correct_niss=new)
+    assert response.json()["type"] == PROBLEM + "already-corrected"
+    assert response.json()["new_niss"] == new
+    assert messages_of(hub, old, CORRECTION) == before
+    # Another voucher of the same NISS is corrected on its own.
+    agreed = ack(client, mutuality, second.message_id, "correction", correct_niss=other)
     assert agreed.status_code == 200, agreed.text
     assert agreed.json()["status"] == "corrected"
 
@@ -373,7 +369,6 @@ def test_a_correction_to_an_invalid_niss_is_refused_and_records_nothing(
     [
         {"result": "accept"},
         {"result": "reject", "reason": "not ours"},
-        {"result": "correction", "correct_niss": "68060105329"},
         {"result": "wrongly-handled", "reason": "not ours"},
         {"result": "resend"},
     ],
@@ -398,3 +393,27 @@ def test_an_answer_on_a_message_the_caller_never_received_is_not_found(
     assert row(hub, "mut-200", voucher.message_id) == before
     assert row(hub, "mut-100", voucher.message_id) is None
     assert replacement_of(hub, niss) is None
+
+
+def test_a_correction_from_a_mutuality_that_neither_received_nor_holds_the_voucher_is_refused(
+    client: TestClient, hub: Hub, credential: Credential
+) -> None:
+    niss = make_niss()
+    integrate_person(hub, niss, "mut-200")
+    voucher = employee_voucher(hub, niss)
+    before = row(hub, "mut-200", voucher.message_id)
+
+    response = ack(client, credential("mut-100"), voucher.message_id, "correction",
+                   correct_niss="68060105329")  # fmt: skip
+
+    assert response.status_code == 403, response.text
+    assert response.json()["type"] == PROBLEM + "not-holder"
+    assert row(hub, "mut-200", voucher.message_id) == before
+    assert messages_of(hub, niss, CORRECTION) == []
+    with hub.uow() as uow:
+        refused = [
+            line
+            for line in uow.consultations.select(niss=niss)
+            if line.flow == CORRECTION and not line.allowed
+        ]
+    assert [(line.caller, line.object_id) for line in refused] == [("mut-100", voucher.message_id)]

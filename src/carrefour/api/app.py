@@ -16,6 +16,7 @@ from carrefour.api.routes import (
     batches,
     careers,
     consultations,
+    corrections,
     directory,
     documents,
     inami,
@@ -54,6 +55,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(directory.router)
     app.include_router(careers.router)
     app.include_router(mailboxes.router)
+    app.include_router(corrections.router)
     app.include_router(tracking.router)
     app.include_router(vouchers.router)
     app.include_router(batches.router)

@@ -94,7 +94,8 @@ def tracking(
 
 @reports_errors
 def verify(database_url: DatabaseOption = None) -> None:
-    """Recompute every emitter's tracking chain; name the first broken entry (exit 1)."""
+    """Recompute the tracking file of every holder (ONSS, INASTI, ONEm, the pension cadastre,
+    and the senders that keep their own); name the first broken entry (exit 1)."""
     with open_hub(database_url) as hub, hub.uow() as uow:
         report = tracking_service.verify(uow, signer=hub.signer, journal=hub.journal)
         checkpoints = len(uow.tracking.checkpoints())
@@ -102,13 +103,14 @@ def verify(database_url: DatabaseOption = None) -> None:
     if report.broken is not None:
         b = report.broken
         err_console.print(
-            f"[bold red]broken[/] tracking chain of {b.emitter} at entry {b.position} "
+            f"[bold red]broken[/] tracking file of holder {b.emitter} at entry {b.position} "
             f"(message {b.message_id}): {b.reason}",
             highlight=False,
         )
         raise typer.Exit(1)
     console.print(
-        f"tracking file intact: {report.entries} entries, {report.emitters} chains, "
+        f"tracking file intact: {report.entries} entries in {report.emitters} tracking files "
+        f"by holder, "
         f"{checkpoints} signed checkpoint(s)"
     )
     if unsigned:

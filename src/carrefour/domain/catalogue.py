@@ -150,6 +150,9 @@ class Catalogue:
     phases: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
     #: Per sector, how many years back an integration may begin (absent = no limit).
     retroactivity_years: Mapping[int, int] = field(default_factory=lambda: MappingProxyType({}))
+    #: Who keeps the tracking file of a sender's messages, first match wins (seed 002); a
+    #: sender no line names keeps its own (``domain.messages.tracking_holder``).
+    tracking_holders: tuple[tuple[Party, str], ...] = ()
 
     def integrable_capacities(self, institution: Institution) -> frozenset[str]:
         """The capacity codes the deliberations let ``institution``'s sector (and type) hold:
@@ -458,6 +461,24 @@ def _parse_integration_bounds(data: Mapping[str, Any]) -> tuple[dict[int, str], 
     return phases, years
 
 
+def _parse_tracking_holders(
+    data: Mapping[str, Any], institutions: Mapping[str, Institution]
+) -> tuple[tuple[Party, str], ...]:
+    """The ``tracking_holders`` lines: a party (sector, types; one line per sector) and the
+    institution that keeps the tracking file of its messages, a known one."""
+    found: list[tuple[Party, str]] = []
+    for index, item in enumerate(_table_list(data, "tracking_holders")):
+        where = f"tracking_holders[{index}]"
+        holder = _req_str(item, "holder", where)
+        if holder not in institutions:
+            raise ValueError(f"{where}: holder {holder!r} is not an institution of the catalogue")
+        party = _parse_party(item, where)
+        if any(known.sector == party.sector for known, _ in found):
+            raise ValueError(f"{where}: sector {party.sector} is listed twice")
+        found.append((party, holder))
+    return tuple(found)
+
+
 def catalogue_from_mapping(data: Mapping[str, Any]) -> Catalogue:
     """Check and build the catalogue from the mapping read from the data file.
 
@@ -470,6 +491,7 @@ def catalogue_from_mapping(data: Mapping[str, Any]) -> Catalogue:
     rules = _parse_rules(data, flows, capacities)
     feeds = _parse_insurability_feeds(data, institutions)
     phases, years = _parse_integration_bounds(data)
+    holders = _parse_tracking_holders(data, institutions)
     return Catalogue(
         institutions=MappingProxyType(institutions),
         capacities=MappingProxyType(capacities),
@@ -480,4 +502,5 @@ def catalogue_from_mapping(data: Mapping[str, Any]) -> Catalogue:
         insurability_feeds=feeds,
         phases=MappingProxyType(phases),
         retroactivity_years=MappingProxyType(years),
+        tracking_holders=holders,
     )

@@ -119,6 +119,13 @@ class Conflict(CarrefourError):
     title = "Conflict"
 
 
+class AlreadyCorrected(Conflict):
+    """A second identification correction of one voucher, to another NISS than the first."""
+
+    code = "already-corrected"
+    title = "The voucher's identification was already corrected"
+
+
 class PayloadTooLarge(CarrefourError):
     """A request body over the configured limit (``CARREFOUR_MAX_UPLOAD_BYTES``)."""
 
@@ -191,6 +198,16 @@ class SchemaNotReady(CarrefourError):
 
 
 # --- INAMI's cell and L410 through the network ------------------------------------------------
+
+
+class NotHolder(NotAuthorised):
+    """A correction of a voucher the caller neither received nor holds the paper of."""
+
+    code = "not-holder"
+    title = "The caller neither received this voucher nor holds its paper"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail, reason_code="not-authorised", status_code="MSG00013", **extra)
 
 
 class NotAddressee(NotAuthorised):

@@ -109,9 +109,17 @@ _SEPARATOR = "\x1f"
 
 
 def tracking_holder(catalogue: Catalogue, sender: str) -> str:
-    """The tracking file an entry for a message from ``sender`` belongs to: for now the sender
-    itself. This is the one place that decides it."""
-    del catalogue  # the mapping to the institutions that keep tracking files reads it
+    """The tracking file an entry for a message from ``sender`` belongs to, as the catalogue's
+    ``tracking_holders`` say (seed 002: the files are kept "auprès de l'ONSS, de l'INASTI, de
+    l'ONEm ou du cadastre des pensions"): INASTI for the CAS (and its own RGTI start/stop
+    messages), ONEm for the payment bodies, the pension cadastre for the pension payers and the
+    SFP; ONSS keeps the employers' vouchers it emits; any other sender (Fedris, the mutualities,
+    INAMI, the hub) keeps its own. This is the one place that decides it."""
+    institution = catalogue.institutions.get(sender)
+    if institution is not None:
+        for party, holder in catalogue.tracking_holders:
+            if party.matches(institution):
+                return holder
     return sender
 
 

@@ -23,11 +23,10 @@ from carrefour.domain.errors import InvalidInput, NotFound
 from carrefour.domain.identifiers import parse_enterprise_number
 from carrefour.domain.messages import Message, visible_payload
 from carrefour.domain.periods import Period
-from carrefour.domain.routing import recipients
+from carrefour.services import road
 from carrefour.services.consultations import require
 from carrefour.services.directory import current_niss
 from carrefour.services.ids import new_id
-from carrefour.services.messages import publish
 from carrefour.services.unit_of_work import UnitOfWork
 
 INASTI = "inasti"
@@ -113,18 +112,21 @@ def _distribute(uow: UnitOfWork, before: Career, after: Career) -> list[Message]
     sent = []
     for event in events:
         flow = event.kind.value
-        require(uow, caller=inasti, action=Action.SEND, flow=flow, niss=after.niss, at=event.day)
-        found = recipients(flow, lines, event.day, catalogue=uow.catalogue, exclude={INASTI})
-        if not found:
+        decision = require(
+            uow, caller=inasti, action=Action.SEND, flow=flow, niss=after.niss, at=event.day
+        )
+        if not road.directory_recipients(uow, flow, lines, [event.day], exclude={INASTI}):
             continue
         sent.append(
-            publish(
+            road.send(
                 uow,
                 flow=flow,
-                sender=INASTI,
+                sender=inasti,
                 niss=after.niss,
                 payload=event_payload(uow, after, event),
-                recipients=found,
+                lines=lines,
+                days=[event.day],
+                decision=decision,
                 event_date=event.day,
             )
         )

@@ -41,12 +41,12 @@ from carrefour.domain.inami import (
 )
 from carrefour.domain.messages import DeliveryStatus, Message, TrackingEntry, visible_payload
 from carrefour.domain.periods import Period, Quarter
-from carrefour.domain.routing import addressed, recipients
+from carrefour.domain.routing import recipients
+from carrefour.services import road
 from carrefour.services.consultations import log_decision, require
 from carrefour.services.directory import current_niss
 from carrefour.services.ids import new_id
 from carrefour.services.mailboxes import parse_cursor
-from carrefour.services.messages import publish
 from carrefour.services.tracking import FLOW as TRACKING_FLOW
 from carrefour.services.tracking import visible_flows
 from carrefour.services.unit_of_work import (
@@ -132,7 +132,7 @@ def open_case(
         raise InvalidInput(
             f"the reason is longer than {REASON_MAX_LENGTH} characters", field="reason"
         )
-    require(
+    decision = require(
         uow,
         caller=caller,
         action=Action.SEND,
@@ -152,10 +152,10 @@ def open_case(
         created_at=now,
         updated_at=now,
     )
-    publish(
+    road.send(
         uow,
         flow=CASE_FLOW,
-        sender=caller.id,
+        sender=caller,
         niss=niss,
         payload={
             "case_id": case.id,
@@ -165,7 +165,8 @@ def open_case(
             "end": end.isoformat(),
             "reason": text,
         },
-        recipients=[addressed(CASE_FLOW, CELL, now.date(), catalogue=uow.catalogue)],
+        to=[CELL],
+        decision=decision,
         event_date=begin,
         period=str(period),
     )
@@ -450,10 +451,10 @@ def issue_provisional_proof(
         )
     )
     request = _case_message(uow, case)
-    publish(
+    road.send(
         uow,
         flow=PROOF_FLOW,
-        sender=caller.id,
+        sender=caller,
         niss=case.niss,
         payload={
             "proof_id": proof_id,
@@ -466,7 +467,10 @@ def issue_provisional_proof(
             "document_id": document_id,
             "reason": case.reason,
         },
-        recipients=to,
+        lines=lines,
+        days=[today],
+        only={mutuality.id},
+        decision=road.decide(uow, sender=caller, flow=PROOF_FLOW),
         event_date=case.begin,
         period=str(period),
         in_reply_to=request.id if request else None,
@@ -695,13 +699,12 @@ def request_intervention(
                 message_id=voucher_message_id,
             )
     now = uow.clock.now()
-    to = addressed(INTERVENTION_FLOW, emitter, now.date(), catalogue=uow.catalogue)
     intervention_id = new_id()
     end_day = period.end or case.end
-    message = publish(
+    message = road.send(
         uow,
         flow=INTERVENTION_FLOW,
-        sender=caller.id,
+        sender=caller,
         niss=case.niss,
         payload={
             "intervention_id": intervention_id,
@@ -713,7 +716,8 @@ def request_intervention(
             "voucher_message_id": voucher_message_id,
             "note": text,
         },
-        recipients=[to],
+        to=[emitter],
+        decision=road.decide(uow, sender=caller, flow=INTERVENTION_FLOW),
         event_date=period.begin,
         period=str(period),
         in_reply_to=(request.id if (request := _case_message(uow, case)) else None),
@@ -722,7 +726,7 @@ def request_intervention(
         id=intervention_id,
         niss=case.niss,
         case_id=case.id,
-        emitter=to.institution,
+        emitter=emitter,
         action=kind.value,
         begin=period.begin,
         end=end_day,
@@ -788,12 +792,11 @@ def answer_intervention(
                 message_id=message_id,
             )
     now = uow.clock.now()
-    to = addressed(INTERVENTION_ANSWER_FLOW, CELL, now.date(), catalogue=uow.catalogue)
     period = Period(intervention.begin, intervention.end)
-    message = publish(
+    message = road.send(
         uow,
         flow=INTERVENTION_ANSWER_FLOW,
-        sender=caller.id,
+        sender=caller,
         niss=intervention.niss,
         payload={
             "intervention_id": intervention.id,
@@ -803,7 +806,8 @@ def answer_intervention(
             "message_id": message_id if kind is not Answer.NO_OBLIGATION else None,
             "reason": text or None,
         },
-        recipients=[to],
+        to=[CELL],
+        decision=road.decide(uow, sender=caller, flow=INTERVENTION_ANSWER_FLOW),
         event_date=intervention.begin,
         period=str(period),
         in_reply_to=intervention.request_message_id,

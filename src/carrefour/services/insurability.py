@@ -23,12 +23,11 @@ from carrefour.domain.errors import CarrefourError, Conflict, NotAddressee, NotA
 from carrefour.domain.insurability import AnswerStatus, CasQuarter
 from carrefour.domain.messages import visible_payload
 from carrefour.domain.periods import Quarter, parse_quarter
-from carrefour.domain.routing import addressed
+from carrefour.services import road
 from carrefour.services.consultations import require
 from carrefour.services.directory import current_niss
 from carrefour.services.ids import new_id
 from carrefour.services.mailboxes import envelope
-from carrefour.services.messages import publish
 from carrefour.services.unit_of_work import (
     InsurabilityRecord,
     InsurabilityRequest,
@@ -213,13 +212,13 @@ def _send_request(
 ) -> InsurabilityRequest:
     now = uow.clock.now()
     request_id = new_id()
-    message = publish(
+    message = road.send(
         uow,
         flow=REQUEST_FLOW,
-        sender=caller.id,
+        sender=caller,
         niss=niss,
         payload={"request_id": request_id, "niss": niss, "quarter": str(quarter)},
-        recipients=[addressed(REQUEST_FLOW, cas, now.date(), catalogue=uow.catalogue)],
+        to=[cas],
         event_date=quarter.first_day,
         period=str(quarter),
     )
@@ -344,7 +343,7 @@ def answer(
     found = uow.insurability_requests.get(request_id)
     if found is None:
         raise NotFound(f"no insurability request {request_id}", request_id=request_id)
-    require(
+    decision = require(
         uow,
         caller=caller,
         action=Action.SEND,
@@ -380,10 +379,10 @@ def answer(
         closed=closed,
         status=rules.answer_status(quarter, now.date(), closed),
     )
-    message = publish(
+    message = road.send(
         uow,
         flow=ANSWER_FLOW,
-        sender=caller.id,
+        sender=caller,
         niss=found.niss,
         payload={
             "request_id": found.id,
@@ -393,7 +392,8 @@ def answer(
             "status_code": STATUS_CODES[None],
             "items": [payload(part)],
         },
-        recipients=[addressed(ANSWER_FLOW, found.mutuality, now.date(), catalogue=uow.catalogue)],
+        to=[found.mutuality],
+        decision=decision,
         event_date=quarter.first_day,
         period=str(quarter),
         in_reply_to=found.request_message_id,

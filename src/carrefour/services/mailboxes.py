@@ -15,16 +15,17 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from carrefour.domain import flows
 from carrefour.domain.catalogue import Action, Institution
-from carrefour.domain.deliberations import authorise
+from carrefour.domain.deliberations import Decision, ReasonCode, authorise
 from carrefour.domain.errors import (
+    AlreadyCorrected,
     CarrefourError,
     Conflict,
     InvalidInput,
     NissReplaced,
-    NotAuthorised,
     NotFound,
-    UnknownInstitution,
+    NotHolder,
 )
 from carrefour.domain.identifiers import parse_niss
 from carrefour.domain.messages import (
@@ -34,23 +35,25 @@ from carrefour.domain.messages import (
     Message,
     visible_payload,
 )
-from carrefour.domain.routing import Recipient, addressed, recipients
+from carrefour.domain.routing import Recipient
 from carrefour.domain.vouchers import Voucher, parse_voucher
-from carrefour.services import evidence
+from carrefour.services import evidence, road
 from carrefour.services.consultations import log_decision, require
-from carrefour.services.messages import publish
 from carrefour.services.unit_of_work import MailboxRow, UnitOfWork
 from carrefour.services.vouchers import (
+    A911_FLOW,
     HUB,
+    INAMI_RECIPIENTS,
     PAPER,
+    PENSION_FLOW,
     VOUCHER_FLOW,
     end_provisional_proofs,
     routing_days,
 )
 
-ANSWER_FLOW = "answer"
-CORRECTION_FLOW = "identification-correction"
-RESEND_FLOW = "resend-request"
+ANSWER_FLOW = flows.ANSWER
+CORRECTION_FLOW = flows.IDENTIFICATION_CORRECTION
+RESEND_FLOW = flows.RESEND_REQUEST
 # A cursor is a mailbox position: ASCII digits that fit a signed 64-bit integer.
 _CURSOR = re.compile(r"[0-9]{1,18}")
 
@@ -201,15 +204,13 @@ def _send_answer(
 ) -> Message:
     """An ``answer`` message from the caller back to the emitter of ``row``'s message, tracked;
     the caller commits."""
-    require(uow, caller=caller, action=Action.SEND, flow=ANSWER_FLOW, niss=row.niss)
-    day = uow.clock.today()
-    return publish(
+    return road.send(
         uow,
         flow=ANSWER_FLOW,
-        sender=caller.id,
+        sender=caller,
         niss=row.niss,
         payload=payload,
-        recipients=[addressed(ANSWER_FLOW, row.sender, day, catalogue=uow.catalogue)],
+        to=[row.sender],
         in_reply_to=row.message_id,
     )
 
@@ -229,20 +230,27 @@ def acknowledge(
     - ``accept`` / ``reject`` (with a ``reason``): closes the caller's row and sends an ``answer``
       back to the emitter. Repeating the same acknowledgement changes nothing (``repeated``);
       a different one is a ``Conflict``.
-    - ``correction`` with ``correct_niss``: see ``_correct``.
+    - ``correction`` with ``correct_niss``: ``correct_identification`` (the one result that
+      does not need the message in the caller's mailbox: a paper voucher is corrected too).
     - ``wrongly-handled`` (with a ``reason``): see ``_reopen``.
     - ``resend`` (optionally for one ``period``): see ``_resend``.
 
-    A message that is not in the caller's mailbox is ``NotFound``, whatever the result.
+    Otherwise a message that is not in the caller's mailbox is ``NotFound``.
     """
+    _check_input(message_id, result, reason, correct_niss, period)
+    if result is AckResult.CORRECTION:
+        return _correct(
+            uow,
+            caller=caller,
+            message_id=message_id,
+            correct_niss=correct_niss or "",
+            reason=reason,
+        )
     row = uow.mailbox.get(caller.id, message_id)
     if row is None:
         raise NotFound(
             f"message {message_id} is not in the mailbox of {caller.id}", message_id=message_id
         )
-    _check_input(message_id, result, reason, correct_niss, period)
-    if result is AckResult.CORRECTION:
-        return _correct(uow, caller=caller, row=row, correct_niss=correct_niss or "", reason=reason)
     if result is AckResult.WRONGLY_HANDLED:
         return _reopen(uow, caller=caller, row=row, reason=reason or "")
     if result is AckResult.RESEND:
@@ -277,52 +285,181 @@ def _answer(
 # --- identification correction ------------------------------------------------------------
 
 
-def _correct(
+@dataclass(frozen=True, slots=True)
+class CorrectionOutcome:
+    """What an identification correction did.
+
+    ``correction_id``: the ``identification-correction`` message (the correction's record);
+    ``notified``: the emitter and the institutions that received the voucher under the old NISS;
+    ``rerouted``: the voucher sent anew under the new NISS (to ``recipients``), if a mutuality
+    integrated it; ``paper_closed``: the voucher had gone on paper and now went electronically;
+    ``a911_id``: the A911 update that tells INAMI (resolved or not); ``repeated``: the same
+    correction was made before, and nothing was written."""
+
+    message_id: str
+    document_id: str | None
+    old_niss: str
+    new_niss: str
+    correction_id: str
+    repeated: bool
+    notified: tuple[str, ...] = ()
+    rerouted: tuple[str, ...] = ()
+    recipients: tuple[str, ...] = ()
+    paper_closed: bool = False
+    a911_id: str | None = None
+
+
+def _paper_of(uow: UnitOfWork, message: Message) -> tuple[str | None, Message | None]:
+    """The document id of the paper voucher ``message`` went on, and its A911 record."""
+    for other in uow.messages.of_niss(message.niss):
+        if (
+            other.flow == A911_FLOW
+            and other.in_reply_to == message.id
+            and other.sender == HUB
+            and "notice" not in other.payload
+            and "resolved" not in other.payload
+        ):
+            document_id = other.payload.get("document_id")
+            return (str(document_id) if document_id else None), other
+    return None, None
+
+
+def _find_voucher(
+    uow: UnitOfWork, *, message_id: str | None, document_id: str | None
+) -> tuple[Message, str | None, Message | None]:
+    """The voucher a correction names, by its message id or its paper's document id (both are
+    printed on the paper), with its paper's document id and A911 record when it went on paper."""
+    if (message_id is None) == (document_id is None):
+        raise InvalidInput(
+            "name the voucher by message_id or by document_id (both are printed on the paper "
+            "voucher), not both",
+            field="message_id" if message_id is None else "document_id",
+        )
+    if document_id is not None:
+        paper = uow.documents.get(document_id)
+        if paper is None or paper.kind != A911_FLOW or paper.message_id is None:
+            raise NotFound(f"no paper voucher {document_id}", document_id=document_id)
+        wanted = paper.message_id
+    else:
+        wanted = message_id or ""
+    message = uow.messages.get(wanted)
+    if message is None:
+        raise NotFound(f"no message {wanted}", message_id=wanted)
+    if message.flow != VOUCHER_FLOW:
+        raise InvalidInput(
+            f"message {wanted} is a {message.flow} message, not a contribution voucher: "
+            "only a voucher's identification is corrected",
+            message_id=wanted,
+            field="message_id",
+        )
+    found, a911 = _paper_of(uow, message)
+    return message, found, a911
+
+
+def _earlier_correction(uow: UnitOfWork, message: Message) -> Message | None:
+    """The first identification correction made of the voucher ``message``, if any."""
+    return next(
+        (
+            m
+            for m in uow.messages.of_niss(message.niss)
+            if m.flow == CORRECTION_FLOW and m.in_reply_to == message.id
+        ),
+        None,
+    )
+
+
+def _refuse_correction(uow: UnitOfWork, caller: Institution, message: Message) -> NotHolder:
+    """Log, and return, the refusal of a correction by an institution that neither received the
+    voucher nor holds its paper."""
+    decision = Decision(
+        allowed=False,
+        rule_id=None,
+        reason_code=ReasonCode.NOT_AUTHORISED,
+        fields=frozenset(),
+        detail=(
+            f"{caller.id} neither received voucher {message.id} nor holds its paper: only its "
+            "recipients, or the mutuality the person brought the paper voucher to, correct it"
+        ),
+    )
+    log_decision(
+        uow,
+        caller=caller,
+        action=Action.SEND,
+        flow=CORRECTION_FLOW,
+        niss=message.niss,
+        decision=decision,
+        object_id=message.id,
+    )
+    uow.commit()
+    return NotHolder(decision.detail, message_id=message.id)
+
+
+def correct_identification(
     uow: UnitOfWork,
     *,
     caller: Institution,
-    row: MailboxRow,
     correct_niss: str,
-    reason: str | None,
-) -> AckOutcome:
-    """The caller (a mutuality) says the message's person is known to the mutualities under
-    ``correct_niss``. The hub
+    message_id: str | None = None,
+    document_id: str | None = None,
+    reason: str | None = None,
+) -> CorrectionOutcome:
+    """The caller (a mutuality, or INAMI's cell) says that the person a voucher names as NISS X
+    is known to the mutualities as NISS Y (seed 002: "elles communiquent aux institutions
+    expéditrices l'identification correcte auprès des mutualités"), in one transaction.
 
-    1. records the replacement old -> new (the old NISS can then no longer be integrated, and
-       vouchers for it go on paper with the new NISS printed on them);
-    2. closes the caller's row (status ``corrected``, ack_result ``correction``);
-    3. sends one ``identification-correction`` message {old_niss, new_niss, message_id} from the
-       caller to every institution that sent or received messages for the old NISS and that the
-       deliberations let receive it (the emitter of the message first of all);
-    4. re-routes what is pending for the old NISS: every contribution voucher for it that went
-       on paper, or that is still queued in every mailbox it went to (nobody pulled nor answered
-       it), goes again, as a new voucher for the new NISS (``in_reply_to`` the old one), to the
-       mutualities that integrated the new NISS. A voucher nobody integrated the new NISS for
-       stays where it was; a voucher re-routed once is not re-routed again.
+    The voucher is named by its message id or, for a paper voucher, by either id the PDF
+    prints. The caller must have received it, or it must have gone on paper (the person brings
+    the paper to the mutuality of their choice); anyone else is refused and the refusal logged.
+    The hub then
 
-    Repeating the same correction changes nothing (``repeated``). A NISS already replaced by
-    another one, or a correct NISS that was itself replaced, is a ``Conflict``.
+    1. closes the caller's mailbox row, if it has one (``corrected``);
+    2. routes the voucher under Y to the mutualities that integrated Y (``in_reply_to`` the
+       voucher): a paper voucher is thereby closed, and INAMI gets an A911 update marking it
+       resolved (or not, when no mutuality has integrated Y yet);
+    3. sends the ``identification-correction`` {old_niss, new_niss, message_id, document_id,
+       rerouted} to the emitter and to every institution that received the voucher under X.
+
+    It replaces no number: other institutions keep integrating X (a replacement is the
+    registers' act, ``carrefour directory replace``). The same correction again changes nothing
+    (``repeated``); a correction of the same voucher to another NISS is a ``Conflict`` naming
+    the first.
     """
-    message_id, old = row.message_id, row.niss
+    message, paper_id, a911 = _find_voucher(uow, message_id=message_id, document_id=document_id)
+    old = message.niss
     new = parse_niss(correct_niss).value
     if new == old:
         raise InvalidInput(
-            f"the correct NISS {new} is the NISS of message {message_id} already",
-            message_id=message_id,
+            f"the correct NISS {new} is the NISS of voucher {message.id} already",
+            message_id=message.id,
             field="correct_niss",
         )
-    known = uow.replacements.replacement_of(old)
-    if row.ack_result is not None:
-        if row.ack_result == AckResult.CORRECTION.value and known == new:
-            return AckOutcome(message_id, row.status, None, repeated=True)
+    row = uow.mailbox.get(caller.id, message.id)
+    if row is None and paper_id is None:
+        raise _refuse_correction(uow, caller, message)
+    decision = require(
+        uow,
+        caller=caller,
+        action=Action.SEND,
+        flow=CORRECTION_FLOW,
+        niss=old,
+        object_id=message.id,
+    )
+    earlier = _earlier_correction(uow, message)
+    if earlier is not None:
+        first = str(earlier.payload.get("new_niss"))
+        if first != new:
+            raise AlreadyCorrected(
+                f"voucher {message.id} was already corrected to NISS {first} by {earlier.sender} "
+                f"(correction {earlier.id}), not to {new}",
+                message_id=message.id,
+                new_niss=first,
+                correction_id=earlier.id,
+                corrected_by=earlier.sender,
+            )
+        return _repeat(uow, caller=caller, earlier=earlier, message=message, paper_id=paper_id,
+                       a911=a911)  # fmt: skip
+    if row is not None and row.ack_result is not None:
         raise _already_acknowledged(row)
-    if known is not None and known != new:
-        raise Conflict(
-            f"NISS {old} was already replaced by {known}, not by {new}",
-            message_id=message_id,
-            old_niss=old,
-            new_niss=known,
-        )
     newer = uow.replacements.replacement_of(new)
     if newer is not None:
         raise NissReplaced(
@@ -330,81 +467,143 @@ def _correct(
             old_niss=new,
             new_niss=newer,
         )
-    require(uow, caller=caller, action=Action.SEND, flow=CORRECTION_FLOW, niss=old)
     now = uow.clock.now()
-    if known is None:
-        uow.replacements.record(old, new, caller.id, now)
-    status = ACK_STATUS[AckResult.CORRECTION]
-    _store(
-        uow,
-        _answered(
-            row, status=status.value, result=AckResult.CORRECTION.value, reason=reason, at=now
-        ),
+    if row is not None:
+        status = ACK_STATUS[AckResult.CORRECTION]
+        _store(
+            uow,
+            _answered(
+                row, status=status.value, result=AckResult.CORRECTION.value, reason=reason, at=now
+            ),
+        )
+    again = _reroute(uow, message=message, new=new)
+    resolved: Message | None = None
+    if paper_id is not None:
+        resolved = _resolve_a911(
+            uow, caller=caller, message=message, paper_id=paper_id, a911=a911, new=new, again=again
+        )
+    received = [r.recipient for r in uow.mailbox.of_message(message.id)]
+    parties = [message.sender, *received]
+    if message.in_reply_to is not None:  # a pension voucher's first hop: its submitter too
+        hop = uow.messages.get(message.in_reply_to)
+        if hop is not None and hop.flow == PENSION_FLOW:
+            parties.append(hop.sender)
+    parties = [p for p in parties if p not in (caller.id, HUB, PAPER)]
+    rerouted = (again.id,) if again else ()
+    notified = tuple(
+        r.institution
+        for r in road.addressed_to(uow, CORRECTION_FLOW, parties, now.date(), skip_refused=True)
     )
-    notice, notified = _notify_correction(uow, caller=caller, row=row, new=new, day=now.date())
-    rerouted = _reroute(uow, old=old, new=new, answered=message_id)
+    notice = road.send(
+        uow,
+        flow=CORRECTION_FLOW,
+        sender=caller,
+        niss=old,
+        payload={
+            "old_niss": old,
+            "new_niss": new,
+            "message_id": message.id,
+            "document_id": paper_id,
+            "rerouted": list(rerouted),
+            "notified": list(notified),
+            "reason": reason,
+        },
+        to=notified,
+        decision=decision,
+        event_date=message.event_date,
+        period=message.period,
+        in_reply_to=message.id,
+    )
+    delivered = tuple(r.recipient for r in uow.mailbox.of_message(again.id)) if again else ()
     uow.commit()
-    return AckOutcome(
-        message_id,
-        status.value,
-        notice.id if notice else None,
+    return CorrectionOutcome(
+        message.id,
+        paper_id,
+        old,
+        new,
+        notice.id,
         repeated=False,
         notified=notified,
         rerouted=rerouted,
+        recipients=delivered,
+        paper_closed=paper_id is not None and again is not None,
+        a911_id=resolved.id if resolved else None,
+    )
+
+
+def _repeat(
+    uow: UnitOfWork,
+    *,
+    caller: Institution,
+    earlier: Message,
+    message: Message,
+    paper_id: str | None,
+    a911: Message | None,
+) -> CorrectionOutcome:
+    """The same correction again: nothing is written, unless the voucher could not be routed
+    under the new NISS the first time (nobody had integrated it yet) and now can; then it is
+    routed, and INAMI told, without a second correction message."""
+    new = str(earlier.payload.get("new_niss"))
+    rerouted = tuple(
+        m.id
+        for m in uow.messages.of_niss(new)
+        if m.flow == VOUCHER_FLOW and m.in_reply_to == message.id
+    )
+    notified = tuple(str(n) for n in earlier.payload.get("notified") or ())
+    if rerouted:
+        return CorrectionOutcome(
+            message.id, paper_id, message.niss, new, earlier.id, repeated=True,
+            notified=notified, rerouted=rerouted, paper_closed=paper_id is not None,
+        )  # fmt: skip
+    again = _reroute(uow, message=message, new=new)
+    if again is None:
+        return CorrectionOutcome(
+            message.id, paper_id, message.niss, new, earlier.id, repeated=True, notified=notified
+        )
+    resolved = None
+    if paper_id is not None:
+        resolved = _resolve_a911(
+            uow, caller=caller, message=message, paper_id=paper_id, a911=a911, new=new, again=again
+        )
+    delivered = tuple(r.recipient for r in uow.mailbox.of_message(again.id))
+    uow.commit()
+    return CorrectionOutcome(
+        message.id, paper_id, message.niss, new, earlier.id, repeated=False, notified=notified,
+        rerouted=(again.id,), recipients=delivered, paper_closed=paper_id is not None,
+        a911_id=resolved.id if resolved else None,
+    )  # fmt: skip
+
+
+def _correct(
+    uow: UnitOfWork,
+    *,
+    caller: Institution,
+    message_id: str,
+    correct_niss: str,
+    reason: str | None,
+) -> AckOutcome:
+    """``correction`` through the mailbox's acknowledgements: ``correct_identification``."""
+    done = correct_identification(
+        uow, caller=caller, correct_niss=correct_niss, message_id=message_id, reason=reason
+    )
+    row = uow.mailbox.get(caller.id, message_id)
+    status = row.status if row is not None else ACK_STATUS[AckResult.CORRECTION].value
+    return AckOutcome(
+        message_id,
+        status,
+        None if done.repeated else done.correction_id,
+        repeated=done.repeated,
+        notified=done.notified,
+        rerouted=done.rerouted,
     )
 
 
 def _addressable(
     uow: UnitOfWork, flow: str, institutions: Iterable[str], day: date
 ) -> list[Recipient]:
-    """The ``institutions`` the deliberations let receive ``flow`` without an integration; the
-    others are skipped."""
-    found = []
-    for institution in sorted(set(institutions)):
-        try:
-            found.append(addressed(flow, institution, day, catalogue=uow.catalogue))
-        except (NotAuthorised, UnknownInstitution):
-            continue
-    return found
-
-
-def _notify_correction(
-    uow: UnitOfWork, *, caller: Institution, row: MailboxRow, new: str, day: date
-) -> tuple[Message | None, tuple[str, ...]]:
-    """The ``identification-correction`` message to whoever sent or received messages for the
-    old NISS (the tracking file), the caller, the hub and "paper" excepted."""
-    old = row.niss
-    parties = {row.sender}
-    for entry in uow.tracking.select(niss=old):
-        parties.update((entry.emitter, entry.recipient))
-    parties -= {PAPER, HUB, caller.id}
-    found = _addressable(uow, CORRECTION_FLOW, parties, day)
-    if not found:
-        return None, ()
-    notice = publish(
-        uow,
-        flow=CORRECTION_FLOW,
-        sender=caller.id,
-        niss=old,
-        payload={"old_niss": old, "new_niss": new, "message_id": row.message_id},
-        recipients=found,
-        in_reply_to=row.message_id,
-    )
-    return notice, tuple(r.institution for r in found)
-
-
-def _pending(uow: UnitOfWork, message: Message, paper: set[str]) -> bool:
-    """A voucher that went on paper, or that sits queued, unread and unanswered, in every
-    mailbox it went to."""
-    if message.id in paper:
-        return True
-    rows = uow.mailbox.of_message(message.id)
-    return bool(rows) and all(
-        row.status == DeliveryStatus.QUEUED.value
-        and row.delivered_at is None
-        and row.ack_result is None
-        for row in rows
-    )
+    """The ``institutions`` (in id order) the deliberations let receive ``flow`` without an
+    integration; the others are skipped."""
+    return road.addressed_to(uow, flow, sorted(set(institutions)), day, skip_refused=True)
 
 
 def _as_voucher(payload: dict[str, Any], today: date) -> Voucher | None:
@@ -422,53 +621,69 @@ def _routing_days(message: Message, voucher: Voucher | None, today: date) -> lis
     return [today] if message.event_date is None else [today, message.event_date]
 
 
-def _reroute(uow: UnitOfWork, *, old: str, new: str, answered: str) -> tuple[str, ...]:
-    """Send the vouchers pending for ``old`` again, for ``new``; the new messages' ids."""
-    now = uow.clock.now()
-    today = now.date()
-    done = {
-        message.in_reply_to
-        for message in uow.messages.of_niss(new)
-        if message.flow == VOUCHER_FLOW and message.in_reply_to
-    }
-    paper = {
-        entry.message_id
-        for entry in uow.tracking.select(niss=old, flow=VOUCHER_FLOW)
-        if entry.recipient == PAPER
-    }
+def _reroute(uow: UnitOfWork, *, message: Message, new: str) -> Message | None:
+    """The voucher ``message`` sent again by its emitter under ``new``, to the mutualities that
+    integrated ``new`` (``None`` when none has)."""
+    today = uow.clock.today()
+    payload = {**message.payload, "niss": new}
+    voucher = _as_voucher(payload, today)
     lines = uow.directory.lines_of(new)
-    rerouted: list[str] = []
-    for message in uow.messages.of_niss(old):
-        if message.flow != VOUCHER_FLOW or message.id == answered or message.id in done:
-            continue
-        if not _pending(uow, message, paper):
-            continue
-        payload = {**message.payload, "niss": new}
-        voucher = _as_voucher(payload, today)
-        found: list[Recipient] = []
-        for day in _routing_days(message, voucher, today):
-            found = recipients(
-                VOUCHER_FLOW, lines, day, catalogue=uow.catalogue, exclude={message.sender}
-            )
-            if found:
-                break
-        if not found:
-            continue
-        again = publish(
-            uow,
-            flow=VOUCHER_FLOW,
-            sender=message.sender,
-            niss=new,
-            payload=payload,
-            recipients=found,
-            event_date=message.event_date,
-            period=message.period,
-            in_reply_to=message.id,
-        )
-        if voucher is not None:
-            end_provisional_proofs(uow, niss=new, period=voucher.period, by=again.id)
-        rerouted.append(again.id)
-    return tuple(rerouted)
+    days = _routing_days(message, voucher, today)
+    if not road.directory_recipients(uow, VOUCHER_FLOW, lines, days, exclude={message.sender}):
+        return None
+    emitter = uow.catalogue.institution(message.sender)
+    again = road.send(
+        uow,
+        flow=VOUCHER_FLOW,
+        sender=emitter,
+        niss=new,
+        payload=payload,
+        lines=lines,
+        days=days,
+        decision=road.decide(uow, sender=emitter, flow=VOUCHER_FLOW),
+        event_date=message.event_date,
+        period=message.period,
+        in_reply_to=message.id,
+    )
+    if voucher is not None:
+        end_provisional_proofs(uow, niss=new, period=voucher.period, by=again.id)
+    return again
+
+
+def _resolve_a911(
+    uow: UnitOfWork,
+    *,
+    caller: Institution,
+    message: Message,
+    paper_id: str,
+    a911: Message | None,
+    new: str,
+    again: Message | None,
+) -> Message:
+    """The A911 update for INAMI: the paper voucher's identification was corrected by
+    ``caller``, and the voucher went electronically under ``new`` (resolved) or not yet."""
+    hub = uow.catalogue.institution(HUB)
+    return road.send(
+        uow,
+        flow=A911_FLOW,
+        sender=hub,
+        niss=message.niss,
+        payload={
+            "resolved": again is not None,
+            "message_id": message.id,
+            "document_id": paper_id,
+            "a911_id": a911.id if a911 else None,
+            "old_niss": message.niss,
+            "new_niss": new,
+            "corrected_by": caller.id,
+            "rerouted_id": again.id if again else None,
+        },
+        to=INAMI_RECIPIENTS,
+        decision=road.decide(uow, sender=hub, flow=A911_FLOW),
+        event_date=message.event_date,
+        period=message.period,
+        in_reply_to=a911.id if a911 else message.id,
+    )
 
 
 # --- wrongly accepted or rejected -----------------------------------------------------------
@@ -478,8 +693,8 @@ def _reopen(uow: UnitOfWork, *, caller: Institution, row: MailboxRow, reason: st
     """The caller's earlier accept or reject was wrong: the row goes back to ``delivered`` with
     its acknowledgement cleared, so it can be accepted or rejected again, and the emitter gets an
     ``answer`` {message_id, result: "wrongly-handled", previous, reason}. Only an accepted or
-    rejected row can be reopened (an identification correction cannot: the NISS replacement
-    stands); anything else is a ``Conflict``."""
+    rejected row can be reopened (an identification correction cannot: the voucher was routed
+    again under the corrected NISS); anything else is a ``Conflict``."""
     message_id = row.message_id
     if row.ack_result is None:
         raise Conflict(
@@ -606,13 +821,13 @@ def _record_resend(
     )
     if not decision.allowed:
         return None, ()
-    found = _addressable(uow, RESEND_FLOW, emitters, day)
+    found = [r.institution for r in _addressable(uow, RESEND_FLOW, emitters, day)]
     if not found:
         return None, ()
-    request = publish(
+    request = road.send(
         uow,
         flow=RESEND_FLOW,
-        sender=caller.id,
+        sender=caller,
         niss=row.niss,
         payload={
             "niss": row.niss,
@@ -620,8 +835,9 @@ def _record_resend(
             "served_by_hub": bool(replayed),
             "replayed": list(replayed),
         },
-        recipients=found,
+        to=found,
+        decision=decision,
         period=period,
         in_reply_to=row.message_id,
     )
-    return request, tuple(r.institution for r in found)
+    return request, tuple(found)

@@ -77,6 +77,8 @@ def consult(
 
 @dataclass(frozen=True, slots=True)
 class VerifyReport:
+    """``emitters``: how many tracking files (one per holder) were checked."""
+
     emitters: int
     entries: int
     broken: ChainBreak | None
@@ -120,7 +122,9 @@ def _check_payloads(uow: UnitOfWork, entries: list[TrackingEntry]) -> ChainBreak
 def verify(
     uow: UnitOfWork, *, signer: Signer | None = None, journal: CheckpointJournal | None = None
 ) -> VerifyReport:
-    """Recompute every emitter's hash chain, then check every signed checkpoint (its signature
+    """Recompute the hash chain of every holder's tracking file (``tracking_holder``: ONSS,
+    INASTI, ONEm, the pension cadastre, or a sender keeping its own; ``emitters`` in the report
+    counts these files), then check every signed checkpoint (its signature
     with ``signer``'s key, when given, and that the chains still hold its heads); name the
     first broken entry, if any."""
     count = 0

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from carrefour.domain import flows
 from carrefour.domain.catalogue import Action, Institution
 from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.errors import CarrefourError, InvalidInput, NotFound, UnknownInstitution
 from carrefour.domain.identifiers import format_niss
 from carrefour.domain.messages import DeliveryStatus
 from carrefour.domain.periods import Period
-from carrefour.domain.routing import Recipient, addressed, recipients
+from carrefour.domain.routing import Recipient, recipients
 from carrefour.domain.vouchers import (
     KIND_LABELS,
     Voucher,
@@ -32,9 +33,10 @@ from carrefour.domain.vouchers import (
     paper_fields,
     parse_voucher,
 )
+from carrefour.services import road
 from carrefour.services.consultations import require
 from carrefour.services.ids import new_id
-from carrefour.services.messages import Outgoing, publish, publish_many
+from carrefour.services.messages import Outgoing, publish_many
 from carrefour.services.unit_of_work import (
     Document,
     DocumentRenderer,
@@ -42,13 +44,13 @@ from carrefour.services.unit_of_work import (
     UnitOfWork,
 )
 
-VOUCHER_FLOW = "contribution-voucher"
-PENSION_FLOW = "pension-voucher"
-A911_FLOW = "paper-voucher"
+VOUCHER_FLOW = flows.CONTRIBUTION_VOUCHER
+PENSION_FLOW = flows.PENSION_VOUCHER
+A911_FLOW = flows.PAPER_VOUCHER
 HUB = "bcss"
 CADASTRE = "pension-cadastre"
 INAMI_RECIPIENTS = ("inami-sca", "inami")
-PAPER = "paper"  # the tracking file's recipient of a voucher that went on paper
+PAPER = flows.PAPER  # the tracking file's recipient of a voucher that went on paper
 # Voucher fields that name an institution of the catalogue.
 INSTITUTION_FIELDS = ("cas", "payment_body", "pension_payer")
 
@@ -75,6 +77,7 @@ class VoucherOutcome:
     document_id: str | None = None
     a911_id: str | None = None
     submitted_id: str | None = None  # a pension voucher's first hop, to the cadastre
+    hander: str | None = None  # who hands a paper voucher to the person
 
 
 def _check_references(uow: UnitOfWork, voucher: Voucher) -> None:
@@ -94,6 +97,19 @@ def routing_days(period: Period, today: date) -> list[date]:
     return [min(period.end or today, today), period.begin]
 
 
+def paper_hander(voucher: Voucher, sender: Institution) -> str:
+    """Who hands a paper voucher to the person (seed 002: "une attestation papier sera remise à
+    l'intéressé (par l'employeur, la caisse d'assurances sociales ou l'institution débitrice de
+    pension)"): the CAS of a self-employed voucher, the payment body of an unemployment one,
+    the pension payer behind the cadastre; for an employee's voucher the employer, whom the
+    emitter (ONSS) tells on its behalf, so the emitter. Fedris hands its own."""
+    for name in INSTITUTION_FIELDS:
+        value = voucher.details.get(name)
+        if value is not None:
+            return str(value)
+    return sender.id
+
+
 def _store_paper(
     uow: UnitOfWork,
     *,
@@ -102,20 +118,25 @@ def _store_paper(
     voucher: Voucher,
     reason: tuple[str, str],
 ) -> VoucherOutcome:
+    """The voucher goes on paper: tracked to ``paper``, its PDF stored for the emitter, the
+    institution that hands it over and INAMI, its data sent to INAMI (A911) and a
+    ``paper-voucher`` notice with the document id to the institution that hands it over."""
     now = uow.clock.now()
-    message = publish(
+    catalogue = uow.catalogue
+    message = road.send(
         uow,
         flow=VOUCHER_FLOW,
-        sender=sender.id,
+        sender=sender,
         niss=voucher.niss,
         payload=voucher.payload(),
-        recipients=[],
+        decision=road.decide(uow, sender=sender, flow=VOUCHER_FLOW),
         event_date=voucher.period.begin,
         period=voucher.period_label,
         status=DeliveryStatus.PAPER,
         tracked_only=(PAPER,),
     )
     document_id = new_id()
+    hander = paper_hander(voucher, sender)
     kind_fr, kind_nl = KIND_LABELS[voucher.kind]
     pdf = renderer.paper_voucher(
         document_id=document_id,
@@ -130,22 +151,25 @@ def _store_paper(
         message_id=message.id,
         issued_at=now,
     )
+    readers = tuple(dict.fromkeys((sender.id, hander, *INAMI_RECIPIENTS)))
     uow.documents.add(
         Document(
             id=document_id,
             niss=voucher.niss,
             kind="paper-voucher",
-            readers=(sender.id, *INAMI_RECIPIENTS),
+            readers=readers,
             message_id=message.id,
             media_type="application/pdf",
             content=pdf,
             created_at=now,
         )
     )
-    a911 = publish(
+    hub = catalogue.institution(HUB)
+    hub_decision = road.decide(uow, sender=hub, flow=A911_FLOW)
+    a911 = road.send(
         uow,
         flow=A911_FLOW,
-        sender=HUB,
+        sender=hub,
         niss=voucher.niss,
         payload={
             **voucher.payload(),
@@ -153,11 +177,33 @@ def _store_paper(
             "message_id": message.id,
             "document_id": document_id,
             "reason": reason[0],
+            "hander": hander,
         },
-        recipients=[
-            addressed(A911_FLOW, inst, now.date(), catalogue=uow.catalogue)
-            for inst in INAMI_RECIPIENTS
-        ],
+        to=INAMI_RECIPIENTS,
+        decision=hub_decision,
+        event_date=voucher.period.begin,
+        period=voucher.period_label,
+        in_reply_to=message.id,
+    )
+    road.send(
+        uow,
+        flow=A911_FLOW,
+        sender=hub,
+        niss=voucher.niss,
+        payload={
+            "notice": "hand-over",
+            "message_id": message.id,
+            "document_id": document_id,
+            "sender": sender.id,
+            "hander": hander,
+            "employer": voucher.details.get("employer"),
+            "kind": voucher.kind.value,
+            "period": voucher.period_label,
+            "reason": reason[0],
+        },
+        to=[hander],
+        skip_refused=True,
+        decision=hub_decision,
         event_date=voucher.period.begin,
         period=voucher.period_label,
         in_reply_to=message.id,
@@ -170,6 +216,7 @@ def _store_paper(
         status=DeliveryStatus.PAPER.value,
         document_id=document_id,
         a911_id=a911.id,
+        hander=hander,
     )
 
 
@@ -302,15 +349,16 @@ def _submit_pension(uow: UnitOfWork, *, caller: Institution, voucher: Voucher) -
     """The first hop of a pension voucher: from SFP, INASTI or a pension payer to the pension
     cadastre, which forwards it through the hub. Returns the first hop's message id."""
     check_pension_submission(caller)
-    require(uow, caller=caller, action=Action.SEND, flow=PENSION_FLOW, niss=voucher.niss)
+    decision = require(uow, caller=caller, action=Action.SEND, flow=PENSION_FLOW, niss=voucher.niss)
     _check_references(uow, voucher)
-    hop = publish(
+    hop = road.send(
         uow,
         flow=PENSION_FLOW,
-        sender=caller.id,
+        sender=caller,
         niss=voucher.niss,
         payload=voucher.payload(),
-        recipients=[addressed(PENSION_FLOW, CADASTRE, uow.clock.today(), catalogue=uow.catalogue)],
+        to=[CADASTRE],
+        decision=decision,
         event_date=voucher.period.begin,
         period=voucher.period_label,
     )

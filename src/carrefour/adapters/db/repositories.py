@@ -31,6 +31,7 @@ CATALOGUE_SECTIONS: Mapping[str, tuple[str, ...]] = {
     "insurability_feeds": ("cas",),
     "phases": ("value",),
     "retroactivity": ("sector",),
+    "tracking_holders": ("sector",),
 }
 INSTITUTION_FIELDS = (
     "id",

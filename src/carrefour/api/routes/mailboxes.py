@@ -32,16 +32,13 @@ Answer a message of the caller's mailbox. ``result`` is one of:
 - ``accept``; ``reject`` with a ``reason``: closes the message for the caller (status
   ``accepted`` / ``rejected``) and sends an ``answer`` message back to its emitter. The same
   acknowledgement twice changes nothing (``repeated: true``); a different one is a 409 conflict.
-- ``correction`` with ``correct_niss`` (the person's NISS as the mutualities know it; a
-  mutuality only): the hub records that the message's NISS is replaced by ``correct_niss``
-  (from then on the old NISS cannot be integrated, ``niss-replaced``), closes the message
-  (status ``corrected``), sends an ``identification-correction`` message {old_niss, new_niss,
-  message_id} to every institution that sent or received messages for the old NISS and may
-  receive it (``notified``, message ``answer_id``), and sends the vouchers still pending for the
-  old NISS (gone on paper, or queued and unread everywhere) again for the new NISS to the
-  mutualities that integrated it (``rerouted``: the new message ids, ``in_reply_to`` the old
-  ones). An invalid ``correct_niss`` is a 422 ``invalid-niss``; the message's own NISS a 422; a
-  NISS already replaced by another one a 409.
+- ``correction`` with ``correct_niss`` (the person's NISS as the mutualities know it): the same
+  as ``POST /v1/corrections`` with this ``message_id``: the voucher is routed again under the
+  new NISS to the mutualities that integrated it (``rerouted``), the emitter and the voucher's
+  other recipients get an ``identification-correction`` (``notified``, message ``answer_id``),
+  and no number is replaced in the registers. A voucher the caller neither received nor holds
+  the paper of is a 403 ``not-holder`` (logged); one already corrected to another NISS a 409
+  ``already-corrected``; an invalid ``correct_niss`` a 422 ``invalid-niss``.
 - ``wrongly-handled`` with a ``reason``: the caller's earlier accept or reject was wrong. The
   message is reopened (status ``delivered``, to be accepted or rejected again) and the emitter
   gets an ``answer`` {message_id, result: "wrongly-handled", previous, reason}. A message not
@@ -53,8 +50,9 @@ Answer a message of the caller's mailbox. ``result`` is one of:
   (``answer_id``, ``notified``). With nothing to replay, that request asks the emitter of the
   message to send again (``served_by_hub: false``).
 
-A message that is not in the caller's mailbox is a 404, whatever the result. ``reason`` goes
-with any result; ``correct_niss`` only with ``correction``, ``period`` only with ``resend``.
+A message that is not in the caller's mailbox is a 404, whatever the result but ``correction``.
+``reason`` goes with any result; ``correct_niss`` only with ``correction``, ``period`` only with
+``resend``.
 """
 
 

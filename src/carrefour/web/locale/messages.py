@@ -49,14 +49,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "Load more": ("Afficher plus", "Meer tonen"),
     "Broken": ("Rompue", "Verbroken"),
-    "the chain of %(emitter)s breaks at entry": (
-        "la chaîne de %(emitter)s se rompt à l'entrée",
-        "de keten van %(emitter)s breekt bij item",
+    "the tracking file of %(holder)s breaks at entry": (
+        "le fichier de suivi de %(holder)s se rompt à l'entrée",
+        "het opvolgingsbestand van %(holder)s breekt bij item",
     ),
     "Intact": ("Intacte", "Intact"),
-    "%(entries)s entries in %(chains)s chains.": (
-        "%(entries)s entrées dans %(chains)s chaînes.",
-        "%(entries)s items in %(chains)s ketens.",
+    "%(entries)s entries in %(files)s tracking files.": (
+        "%(entries)s entrées dans %(files)s fichiers de suivi.",
+        "%(entries)s items in %(files)s opvolgingsbestanden.",
     ),
     "Console": ("Console", "Console"),
     "console": ("console", "console"),
@@ -87,14 +87,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "Tries": ("Essais", "Pogingen"),
     "Last error": ("Dernière erreur", "Laatste fout"),
     "Created": ("Créé", "Aangemaakt"),
-    "Tracking file": ("Fichier de suivi", "Opvolgingsbestand"),
-    "chains": ("chaînes", "ketens"),
-    "Each emitter's entries form a hash chain: an entry edited or deleted behind the hub's back breaks it.": (  # noqa: E501
-        "Les entrées de chaque émetteur forment une chaîne de hachage : une entrée modifiée ou "
-        "supprimée à l'insu du hub la rompt.",
-        "De items van elke afzender vormen een hashketen: een item dat buiten de hub om "
-        "gewijzigd of gewist wordt, verbreekt ze.",
+    "Tracking files by holder": (
+        "Fichiers de suivi par détenteur",
+        "Opvolgingsbestanden per houder",
     ),
+    "files": ("fichiers", "bestanden"),
+    "Every message is recorded in the tracking file of its sender's network (ONSS, INASTI, ONEm, the pension cadastre; other senders keep their own); each file is a hash chain: an entry edited or deleted behind the hub's back breaks it.": (  # noqa: E501
+        "Chaque message est enregistré dans le fichier de suivi du réseau de son expéditeur "
+        "(ONSS, INASTI, ONEm, cadastre des pensions ; les autres tiennent le leur) ; chaque "
+        "fichier est une chaîne de hachage : une entrée modifiée ou supprimée à l'insu du hub la "
+        "rompt.",
+        "Elk bericht wordt opgenomen in het opvolgingsbestand van het netwerk van de afzender "
+        "(RSZ, RSVZ, RVA, pensioenkadaster; de anderen houden hun eigen bij); elk bestand is een "
+        "hashketen: een item dat buiten de hub om gewijzigd of gewist wordt, verbreekt ze.",
+    ),
+    "Holder": ("Détenteur", "Houder"),
     "Verify the tracking file": ("Vérifier le fichier de suivi", "Opvolgingsbestand nakijken"),
     "Emitter": ("Émetteur", "Afzender"),
     "Last entry": ("Dernière entrée", "Laatste item"),

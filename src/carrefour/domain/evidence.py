@@ -7,8 +7,9 @@ hash covers the previous entry's hash and the *digest* of its own content, so a 
 later entry follows needs only the later entries' digests, never their content (no other
 person's NISS in a proof).
 
-Checkpoints sign the head of every tracking chain and of every status chain, and each names the
-digest of the checkpoint before it: the checkpoints are a chain of their own. The same records
+Checkpoints sign the head of every tracking chain, of every status chain and of the consultation
+log (its line count and last hash), and each names the digest of the checkpoint before it: the
+checkpoints are a chain of their own. The same records
 are appended to a file outside the database; a database whose checkpoints are missing, older
 than the file's or different from them (a fork) was rewritten.
 """
@@ -187,7 +188,9 @@ class SignedCheckpoint:
 
     ``previous`` is the digest of the checkpoint before it (``GENESIS_HASH`` for the first);
     ``None`` marks a checkpoint made before checkpoints were chained (it signs the tracking heads
-    alone, ``checkpoint_document``)."""
+    alone, ``checkpoint_document``). ``log_head`` is the consultation log's head (lines, last
+    hash) when it was signed; ``None`` on checkpoints made before it was (their document has no
+    ``log_head`` key, so their signature still holds)."""
 
     number: int
     at: datetime
@@ -196,19 +199,21 @@ class SignedCheckpoint:
     previous: str | None
     signature: str
     public_key: str
+    log_head: tuple[int, str] | None = None
 
     def document(self) -> bytes:
         """The bytes the signature covers."""
         if self.previous is None:
             return checkpoint_document(self.heads, self.at)
-        return canonical(
-            {
-                "at": self.at.isoformat(timespec="microseconds"),
-                "heads": _heads(self.heads),
-                "status_heads": _heads(self.status_heads),
-                "previous": self.previous,
-            }
-        )
+        body: dict[str, Any] = {
+            "at": self.at.isoformat(timespec="microseconds"),
+            "heads": _heads(self.heads),
+            "status_heads": _heads(self.status_heads),
+            "previous": self.previous,
+        }
+        if self.log_head is not None:
+            body["log_head"] = list(self.log_head)
+        return canonical(body)
 
     @property
     def digest(self) -> str:
@@ -216,7 +221,9 @@ class SignedCheckpoint:
         return sha256(self.document() + self.signature.encode())
 
     def to_json(self) -> dict[str, Any]:
+        extra = {} if self.log_head is None else {"log_head": list(self.log_head)}
         return {
+            **extra,
             "number": self.number,
             "at": self.at.isoformat(timespec="microseconds"),
             "heads": _heads(self.heads),
@@ -237,6 +244,7 @@ class SignedCheckpoint:
             previous=None if body.get("previous") is None else str(body["previous"]),
             signature=str(body["signature"]),
             public_key=str(body["public_key"]),
+            log_head=_parse_log_head(body.get("log_head")),
         )
 
 
@@ -246,6 +254,13 @@ def _heads(heads: Heads) -> dict[str, list[Any]]:
 
 def _parse_heads(body: Mapping[str, Any]) -> dict[str, tuple[int, str]]:
     return {str(name): (int(value[0]), str(value[1])) for name, value in body.items()}
+
+
+def _parse_log_head(value: Any) -> tuple[int, str] | None:
+    if value is None:
+        return None
+    lines, digest = value
+    return (int(lines), str(digest))
 
 
 def _broken(number: int, reason: str) -> ChainBreak:

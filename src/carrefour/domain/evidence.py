@@ -28,7 +28,9 @@ from carrefour.domain.messages import (
     ChainBreak,
     TrackingEntry,
     checkpoint_document,
-    entry_hash,
+    content_digest,
+    hash_holds,
+    link,
 )
 
 #: The statuses a mailbox row is created with: a row in one of them needs no status entry.
@@ -43,11 +45,6 @@ def canonical(body: Mapping[str, Any]) -> bytes:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def link(prev_hash: str, digest: str) -> str:
-    """The hash of a chain entry: its predecessor's hash and its own content digest."""
-    return sha256(f"{prev_hash}{digest}".encode())
 
 
 # --- the status chain -----------------------------------------------------------------------
@@ -380,7 +377,11 @@ def _tracking_entry(body: Mapping[str, Any]) -> TrackingEntry:
     )
 
 
-def tracking_json(entry: TrackingEntry) -> dict[str, Any]:
+def tracking_json(entry: TrackingEntry, *, full: bool = True) -> dict[str, Any]:
+    """A tracking entry of the person in full; of anyone else (format 2 only: see
+    ``is_linked``), only its content digest and position."""
+    if not full:
+        return {"digest": content_digest(entry), "position": entry.position}
     return {
         **entry.legacy_content(),
         "holder": entry.holder,
@@ -399,13 +400,23 @@ def status_json(entry: StatusEntry, *, full: bool) -> dict[str, Any]:
 
 
 def _check_tracking(name: str, segment: Mapping[str, Any], head: tuple[int, str]) -> str | None:
-    entries = [_tracking_entry(body) for body in segment["entries"]]
-    previous = entries[0].prev_hash if entries else ""
-    for entry in entries:
-        if entry.prev_hash != previous or entry_hash(entry) != entry.hash:
+    """Recompute the segment: a full entry must follow and match its own hash; an entry given
+    by its digest alone (someone else's) is linked after the hash before it."""
+    bodies = list(segment["entries"])
+    if not bodies or "niss" not in bodies[0]:
+        return f"tracking chain of {name}: the segment does not start with a full entry"
+    previous = str(bodies[0]["prev_hash"])
+    position = 0
+    for body in bodies:
+        position = int(body["position"])
+        if "niss" not in body:
+            previous = link(previous, str(body["digest"]))
+            continue
+        entry = _tracking_entry(body)
+        if entry.prev_hash != previous or not hash_holds(entry):
             return f"tracking chain of {name}: entry {entry.position} does not follow or match"
         previous = entry.hash
-    if not entries or (entries[-1].position, entries[-1].hash) != tuple(head):
+    if (position, previous) != tuple(head):
         return f"tracking chain of {name} does not end at the head the checkpoint signed"
     return None
 

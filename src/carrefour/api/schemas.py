@@ -187,12 +187,13 @@ QUARTER_NAMES = frozenset({"quarter"})
 
 NISS_PATTERN = r"^[0-9]{11}$"
 QUARTER_PATTERN = r"^[0-9]{4}Q[1-4]$"
-_DECLARED: dict[str, dict[str, str]] = {
+_DECLARED: dict[str, dict[str, Any]] = {
     **{
         name: {
             "pattern": NISS_PATTERN,
             "format": "niss",
             "description": "a NISS: 11 digits, the last two the mod-97 check of the first nine",
+            "examples": ["68060105329"],
         }
         for name in NISS_NAMES
     },

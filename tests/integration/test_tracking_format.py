@@ -27,7 +27,7 @@ def test_an_entry_carries_its_holder_and_its_payload_digest_and_its_hash_is_reco
     assert entry.payload_digest == hashlib.sha256(canonical.encode()).hexdigest()
     # The bytes docs/formats.md gives, recomputed by hand: an auditor needs nothing else.
     fields = [
-        "carrefour-tracking-1",
+        "carrefour-tracking-2",
         entry.holder,
         entry.message_id,
         entry.flow,
@@ -39,9 +39,9 @@ def test_an_entry_carries_its_holder_and_its_payload_digest_and_its_hash_is_reco
         entry.sent_at.isoformat(timespec="microseconds"),
         entry.status,
         entry.payload_digest,
-        entry.prev_hash,
     ]
-    assert entry.hash == hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+    digest = hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+    assert entry.hash == hashlib.sha256((entry.prev_hash + digest).encode()).hexdigest()
 
 
 def test_verify_names_a_message_whose_stored_payload_was_edited(hub: Hub) -> None:

@@ -8,7 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
 from carrefour import __version__
-from carrefour.api import gateway, problems
+from carrefour.api import gateway, problems, schemas
 from carrefour.api.consultation_log import ConsultationLogMiddleware
 from carrefour.api.deps import HubDep
 from carrefour.api.guards import InputGuard
@@ -51,6 +51,7 @@ def create_app(hub: Hub) -> FastAPI:
     # Hostile input is bounded before any parsing; the OpenAPI documents every problem.
     app.add_middleware(InputGuard, max_json_bytes=hub.settings.max_json_bytes)
     problems.document(app)
+    schemas.document_validation(app)
     app.include_router(institutions.router)
     app.include_router(directory.router)
     app.include_router(careers.router)

@@ -167,3 +167,95 @@ class TrackingRead(BaseModel):
             delivery_status=tracked.delivery_status,
             hash=e.hash,
         )
+
+
+# --- what the validators enforce, said in the OpenAPI -------------------------------------------
+# Pydantic writes a NISS, a quarter or a cursor as a bare string. The validators enforce more; the
+# schema says it, so that data generated from the schema (schemathesis's positive tests) is data
+# the hub accepts. What JSON Schema cannot say is named by a ``format`` of our own, documented in
+# its description, for which a generator registers a strategy (.ci/fuzz_hooks.py):
+# - ``niss``: 11 digits whose last two are the mod-97 check of the first nine (with a 2 before
+#   them for persons born from 2000);
+# - ``cursor``: a ``next_cursor`` the same list returned (opaque: nothing else is one).
+
+#: Request fields and parameters that hold a NISS.
+NISS_NAMES = frozenset({"niss", "correct_niss"})
+#: Query parameters that take a ``next_cursor``.
+CURSOR_NAMES = frozenset({"after", "cursor", "before"})
+#: Request fields and parameters that hold a quarter.
+QUARTER_NAMES = frozenset({"quarter"})
+
+NISS_PATTERN = r"^[0-9]{11}$"
+QUARTER_PATTERN = r"^[0-9]{4}Q[1-4]$"
+_DECLARED: dict[str, dict[str, Any]] = {
+    **{
+        name: {
+            "pattern": NISS_PATTERN,
+            "format": "niss",
+            "description": "a NISS: 11 digits, the last two the mod-97 check of the first nine",
+            "examples": ["68060105329"],
+        }
+        for name in NISS_NAMES
+    },
+    **{
+        name: {
+            "format": "cursor",
+            "description": "the next_cursor of the previous page (nothing else is one)",
+        }
+        for name in CURSOR_NAMES
+    },
+    **{
+        name: {"pattern": QUARTER_PATTERN, "description": "a quarter: YYYYQn, e.g. 2025Q1"}
+        for name in QUARTER_NAMES
+    },
+}
+
+
+def _declare(schema: dict[str, Any], name: str) -> None:
+    """Add what the validator of ``name`` enforces to its string schema (or the string branch of
+    an optional one)."""
+    declared = _DECLARED.get(name)
+    if declared is None:
+        return
+    for branch in schema.get("anyOf", [schema]):
+        if branch.get("type") == "string":
+            branch.update(declared)
+
+
+def _request_models(schema: dict[str, Any]) -> set[str]:
+    names = set()
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                ref = str(content.get("schema", {}).get("$ref", ""))
+                if ref.startswith("#/components/schemas/"):
+                    names.add(ref.rsplit("/", 1)[1])
+    return names
+
+
+def declare_validation(schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI ``schema`` with the patterns and formats of NISS, quarters and cursors on
+    every parameter and request field that takes one (in place; returned for chaining)."""
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                _declare(parameter.get("schema", {}), str(parameter.get("name")))
+    components = schema.get("components", {}).get("schemas", {})
+    for model in _request_models(schema):
+        for name, field in components.get(model, {}).get("properties", {}).items():
+            _declare(field, name)
+    return schema
+
+
+def document_validation(app: Any) -> None:
+    """Make ``app``'s OpenAPI say what the validators enforce (``declare_validation``)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return declare_validation(generate())  # idempotent: the schema is generated once
+
+    app.openapi = openapi

@@ -7,8 +7,9 @@ hash covers the previous entry's hash and the *digest* of its own content, so a 
 later entry follows needs only the later entries' digests, never their content (no other
 person's NISS in a proof).
 
-Checkpoints sign the head of every tracking chain and of every status chain, and each names the
-digest of the checkpoint before it: the checkpoints are a chain of their own. The same records
+Checkpoints sign the head of every tracking chain, of every status chain and of the consultation
+log (its line count and last hash), and each names the digest of the checkpoint before it: the
+checkpoints are a chain of their own. The same records
 are appended to a file outside the database; a database whose checkpoints are missing, older
 than the file's or different from them (a fork) was rewritten.
 """
@@ -27,7 +28,9 @@ from carrefour.domain.messages import (
     ChainBreak,
     TrackingEntry,
     checkpoint_document,
-    entry_hash,
+    content_digest,
+    hash_holds,
+    link,
 )
 
 #: The statuses a mailbox row is created with: a row in one of them needs no status entry.
@@ -42,11 +45,6 @@ def canonical(body: Mapping[str, Any]) -> bytes:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def link(prev_hash: str, digest: str) -> str:
-    """The hash of a chain entry: its predecessor's hash and its own content digest."""
-    return sha256(f"{prev_hash}{digest}".encode())
 
 
 # --- the status chain -----------------------------------------------------------------------
@@ -187,7 +185,9 @@ class SignedCheckpoint:
 
     ``previous`` is the digest of the checkpoint before it (``GENESIS_HASH`` for the first);
     ``None`` marks a checkpoint made before checkpoints were chained (it signs the tracking heads
-    alone, ``checkpoint_document``)."""
+    alone, ``checkpoint_document``). ``log_head`` is the consultation log's head (lines, last
+    hash) when it was signed; ``None`` on checkpoints made before it was (their document has no
+    ``log_head`` key, so their signature still holds)."""
 
     number: int
     at: datetime
@@ -196,19 +196,21 @@ class SignedCheckpoint:
     previous: str | None
     signature: str
     public_key: str
+    log_head: tuple[int, str] | None = None
 
     def document(self) -> bytes:
         """The bytes the signature covers."""
         if self.previous is None:
             return checkpoint_document(self.heads, self.at)
-        return canonical(
-            {
-                "at": self.at.isoformat(timespec="microseconds"),
-                "heads": _heads(self.heads),
-                "status_heads": _heads(self.status_heads),
-                "previous": self.previous,
-            }
-        )
+        body: dict[str, Any] = {
+            "at": self.at.isoformat(timespec="microseconds"),
+            "heads": _heads(self.heads),
+            "status_heads": _heads(self.status_heads),
+            "previous": self.previous,
+        }
+        if self.log_head is not None:
+            body["log_head"] = list(self.log_head)
+        return canonical(body)
 
     @property
     def digest(self) -> str:
@@ -216,7 +218,9 @@ class SignedCheckpoint:
         return sha256(self.document() + self.signature.encode())
 
     def to_json(self) -> dict[str, Any]:
+        extra = {} if self.log_head is None else {"log_head": list(self.log_head)}
         return {
+            **extra,
             "number": self.number,
             "at": self.at.isoformat(timespec="microseconds"),
             "heads": _heads(self.heads),
@@ -237,6 +241,7 @@ class SignedCheckpoint:
             previous=None if body.get("previous") is None else str(body["previous"]),
             signature=str(body["signature"]),
             public_key=str(body["public_key"]),
+            log_head=_parse_log_head(body.get("log_head")),
         )
 
 
@@ -246,6 +251,13 @@ def _heads(heads: Heads) -> dict[str, list[Any]]:
 
 def _parse_heads(body: Mapping[str, Any]) -> dict[str, tuple[int, str]]:
     return {str(name): (int(value[0]), str(value[1])) for name, value in body.items()}
+
+
+def _parse_log_head(value: Any) -> tuple[int, str] | None:
+    if value is None:
+        return None
+    lines, digest = value
+    return (int(lines), str(digest))
 
 
 def _broken(number: int, reason: str) -> ChainBreak:
@@ -365,7 +377,11 @@ def _tracking_entry(body: Mapping[str, Any]) -> TrackingEntry:
     )
 
 
-def tracking_json(entry: TrackingEntry) -> dict[str, Any]:
+def tracking_json(entry: TrackingEntry, *, full: bool = True) -> dict[str, Any]:
+    """A tracking entry of the person in full; of anyone else (format 2 only: see
+    ``is_linked``), only its content digest and position."""
+    if not full:
+        return {"digest": content_digest(entry), "position": entry.position}
     return {
         **entry.legacy_content(),
         "holder": entry.holder,
@@ -384,13 +400,23 @@ def status_json(entry: StatusEntry, *, full: bool) -> dict[str, Any]:
 
 
 def _check_tracking(name: str, segment: Mapping[str, Any], head: tuple[int, str]) -> str | None:
-    entries = [_tracking_entry(body) for body in segment["entries"]]
-    previous = entries[0].prev_hash if entries else ""
-    for entry in entries:
-        if entry.prev_hash != previous or entry_hash(entry) != entry.hash:
+    """Recompute the segment: a full entry must follow and match its own hash; an entry given
+    by its digest alone (someone else's) is linked after the hash before it."""
+    bodies = list(segment["entries"])
+    if not bodies or "niss" not in bodies[0]:
+        return f"tracking chain of {name}: the segment does not start with a full entry"
+    previous = str(bodies[0]["prev_hash"])
+    position = 0
+    for body in bodies:
+        position = int(body["position"])
+        if "niss" not in body:
+            previous = link(previous, str(body["digest"]))
+            continue
+        entry = _tracking_entry(body)
+        if entry.prev_hash != previous or not hash_holds(entry):
             return f"tracking chain of {name}: entry {entry.position} does not follow or match"
         previous = entry.hash
-    if not entries or (entries[-1].position, entries[-1].hash) != tuple(head):
+    if (position, previous) != tuple(head):
         return f"tracking chain of {name} does not end at the head the checkpoint signed"
     return None
 

@@ -22,8 +22,18 @@ message's canonical payload (``payload_digest``): ``json.dumps(payload, sort_key
 separators=(",", ":"), ensure_ascii=False)`` in UTF-8, so an edited payload no longer matches
 the entries that carry its digest.
 
-Entries written before the holder and the digest existed (``payload_digest`` is ``None``) keep
-their original hash: SHA-256 of the canonical JSON of ``TrackingEntry.legacy_content``.
+Entries are written in format 2 (``carrefour-tracking-2``), where the hash is the link of the
+previous hash and the entry's *content digest*, as in the status chain::
+
+    digest = SHA-256 hex of: carrefour-tracking-2 US holder US message_id US flow US emitter
+             US recipient US niss US event_date US rule_id US sent_at US status US payload_digest
+    hash   = SHA-256 hex of the ASCII string prev_hash + digest
+
+so a proof that a later entry follows an earlier one needs only the later entry's digest, never
+its content (a bundle about one person names no other). Entries written in format 1 (the fields
+above with ``carrefour-tracking-1`` first and ``prev_hash`` last, hashed in one go) keep their
+hash, and so do entries written before the holder and the digest existed (``payload_digest`` is
+``None``): SHA-256 of the canonical JSON of ``TrackingEntry.legacy_content``.
 """
 
 from __future__ import annotations
@@ -105,7 +115,14 @@ def is_purged(payload: Mapping[str, Any]) -> bool:
 
 GENESIS_HASH = "0" * 64
 HASH_FORMAT = "carrefour-tracking-1"
+#: The format entries are written in: hash = link(prev_hash, content digest).
+LINK_FORMAT = "carrefour-tracking-2"
 _SEPARATOR = "\x1f"
+
+
+def link(prev_hash: str, digest: str) -> str:
+    """The hash of a chain entry: its predecessor's hash and its own content digest."""
+    return hashlib.sha256(f"{prev_hash}{digest}".encode()).hexdigest()
 
 
 def tracking_holder(catalogue: Catalogue, sender: str) -> str:
@@ -158,10 +175,11 @@ class TrackingEntry:
     holder: str = ""
     payload_digest: str | None = None
 
-    def hashed_bytes(self) -> bytes:
-        """The bytes the entry's hash covers (module docstring)."""
-        fields = (
-            HASH_FORMAT,
+    def hashed_bytes(self, version: str = HASH_FORMAT) -> bytes:
+        """The bytes a format-1 hash covers (module docstring); with ``LINK_FORMAT``, the bytes
+        the content digest of format 2 covers (everything but ``prev_hash``)."""
+        fields: tuple[str, ...] = (
+            version,
             self.holder,
             self.message_id,
             self.flow,
@@ -173,8 +191,9 @@ class TrackingEntry:
             self.sent_at.isoformat(timespec="microseconds"),
             self.status,
             self.payload_digest or "",
-            self.prev_hash,
         )
+        if version == HASH_FORMAT:
+            fields += (self.prev_hash,)
         return _SEPARATOR.join(fields).encode()
 
     def legacy_content(self) -> dict[str, Any]:
@@ -192,12 +211,33 @@ class TrackingEntry:
         }
 
 
+def content_digest(entry: TrackingEntry) -> str:
+    """The format-2 digest of the entry's content (everything but ``prev_hash``)."""
+    return hashlib.sha256(entry.hashed_bytes(LINK_FORMAT)).hexdigest()
+
+
 def entry_hash(entry: TrackingEntry) -> str:
-    """SHA-256 hex over the entry's hashed bytes (its ``prev_hash`` included)."""
+    """The hash an entry is written with: format 2, ``link(prev_hash, content_digest)``; the
+    legacy JSON hash for an entry without a payload digest."""
     if entry.payload_digest is None:
         canonical = json.dumps(entry.legacy_content(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
-    return hashlib.sha256(entry.hashed_bytes()).hexdigest()
+    return link(entry.prev_hash, content_digest(entry))
+
+
+def is_linked(entry: TrackingEntry) -> bool:
+    """Whether the entry is in format 2: its hash can be proved from its digest alone."""
+    return entry.payload_digest is not None and entry.hash == entry_hash(entry)
+
+
+def hash_holds(entry: TrackingEntry) -> bool:
+    """Whether the entry's hash is its content's, in the format it was written in."""
+    if entry.hash == entry_hash(entry):
+        return True
+    return (
+        entry.payload_digest is not None
+        and entry.hash == hashlib.sha256(entry.hashed_bytes()).hexdigest()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +260,7 @@ def verify_chain(entries: Iterable[TrackingEntry]) -> ChainBreak | None:
                 "its previous-entry hash does not match the entry before it "
                 "(an entry was deleted or edited)",
             )
-        if entry_hash(entry) != entry.hash:
+        if not hash_holds(entry):
             return ChainBreak(
                 entry.holder or entry.emitter,
                 entry.position,

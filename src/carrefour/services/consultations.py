@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -266,10 +266,22 @@ def _break(line: ConsultationEntry | None, reason: str) -> ChainBreak:
     return ChainBreak(CHAIN_NAME, position, f"line {position}", reason)
 
 
-def check_chain(lines: Iterator[ConsultationEntry], head: tuple[int, str]) -> LogReport:
+def check_chain(
+    lines: Iterator[ConsultationEntry],
+    head: tuple[int, str],
+    signed: Mapping[int, tuple[int, str]] | None = None,
+) -> LogReport:
     """The first deleted or edited line of the consultation log, if any: every line must carry
-    the previous line's hash and match its own, and the last must be the recorded head."""
+    the previous line's hash and match its own, and the last must be the recorded head. With
+    ``signed`` (checkpoint number -> the log head it signed: lines, last hash), the log must
+    still hold every signed head: lines deleted with the head row set back are caught too."""
+    wanted: dict[int, list[tuple[int, str]]] = {}
+    for number, (signed_lines, digest) in sorted((signed or {}).items()):
+        wanted.setdefault(signed_lines, []).append((number, digest))
     previous, count, last = GENESIS_HASH, 0, None
+    for number, digest in wanted.get(0, []):
+        if digest != GENESIS_HASH:
+            return LogReport(0, _signed_break(None, number, 0, "differs"))
     for line in lines:
         count += 1
         if line.prev_hash != previous:
@@ -286,6 +298,13 @@ def check_chain(lines: Iterator[ConsultationEntry], head: tuple[int, str]) -> Lo
                 count, _break(line, "its content does not match its hash (the line was edited)")
             )
         previous, last = line.hash, line
+        for number, digest in wanted.get(count, []):
+            if digest != line.hash:
+                return LogReport(count, _signed_break(line, number, count, "differs"))
+    beyond = [(n, lines_) for lines_, found in wanted.items() if lines_ > count for n, _ in found]
+    if beyond:
+        number, signed_lines = min(beyond)
+        return LogReport(count, _signed_break(last, number, signed_lines, f"holds {count}"))
     recorded, head_hash = head
     if head_hash != previous or recorded != count:
         return LogReport(
@@ -299,9 +318,21 @@ def check_chain(lines: Iterator[ConsultationEntry], head: tuple[int, str]) -> Lo
     return LogReport(count, None)
 
 
-def verify_log(uow: UnitOfWork) -> ChainBreak | None:
+def _signed_break(
+    line: ConsultationEntry | None, number: int, lines: int, found: str
+) -> ChainBreak:
+    return _break(
+        line,
+        f"checkpoint {number} signed the consultation log at {lines} line(s), and the log "
+        f"{found}: consultation lines were deleted or rewritten after the checkpoint",
+    )
+
+
+def verify_log(
+    uow: UnitOfWork, signed: Mapping[int, tuple[int, str]] | None = None
+) -> ChainBreak | None:
     """``carrefour verify``'s check of the consultation log (see ``check_chain``)."""
-    return check_chain(uow.consultations.chain(), uow.consultations.head()).broken
+    return check_chain(uow.consultations.chain(), uow.consultations.head(), signed).broken
 
 
 # --- consulting the log ----------------------------------------------------------------------

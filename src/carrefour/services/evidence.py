@@ -28,6 +28,7 @@ from carrefour.domain.evidence import (
     verify_status_chain,
 )
 from carrefour.domain.messages import GENESIS_HASH, ChainBreak, TrackingEntry, check_heads
+from carrefour.services import consultations
 from carrefour.services.unit_of_work import CheckpointJournal, MailboxRow, Signer, UnitOfWork
 
 #: ``event`` of a dead letter put back in the push queue.
@@ -144,6 +145,7 @@ def checkpoint(
         previous=stored[-1].digest if stored else GENESIS_HASH,
         signature="",
         public_key="",
+        log_head=uow.consultations.head(),
     )
     signature, public_key = signer.sign(draft.document())
     signed = replace(draft, signature=signature, public_key=public_key)
@@ -228,7 +230,10 @@ def check(
         )
         if broken is not None:
             return broken
-    broken = check_checkpoint_chain(stored, "the database")
+    log_heads = {c.number: c.log_head for c in stored if c.log_head is not None}
+    broken = consultations.verify_log(uow, log_heads) or check_checkpoint_chain(
+        stored, "the database"
+    )
     if broken is not None or journal is None:
         return broken
     try:

@@ -33,7 +33,7 @@ from carrefour.domain.evidence import (
     tracking_json,
 )
 from carrefour.domain.identifiers import parse_niss
-from carrefour.domain.messages import DeliveryStatus, Message, TrackingEntry
+from carrefour.domain.messages import DeliveryStatus, Message, TrackingEntry, is_linked
 from carrefour.services import evidence
 from carrefour.services.directory import HUB_SECTOR
 from carrefour.services.institutions import authenticate
@@ -430,15 +430,19 @@ def export_bundle(uow: UnitOfWork, *, by: str, niss: str, public_key: str) -> di
         covering = _covering(checkpoints, emitter, first, last, status=False)
         chain = uow.tracking.select(emitter=emitter)
         head = covering.heads[emitter][0] if covering else 0
+        segment = [e for e in chain if first <= (e.position or 0) <= head]
+        if any(e.niss != person and not is_linked(e) for e in segment):
+            # someone else's entry written before format 2 cannot be proved by its digest
+            # alone: the person's entries stay unproved rather than disclose it
+            covering, head = None, 0
         later = [e for e in chain if e.niss == person and (e.position or 0) > head]
         unproved += [tracking_json(e) for e in later]
         if covering is None:
             continue
         used[covering.number] = covering
-        segment = [e for e in chain if first <= (e.position or 0) <= head]
         tracking[emitter] = {
             "checkpoint": covering.number,
-            "entries": [tracking_json(e) for e in segment],
+            "entries": [tracking_json(e, full=e.niss == person) for e in segment],
         }
     held: dict[str, list[int]] = {}
     for change in uow.evidence.select(niss=person):

@@ -162,6 +162,7 @@ class SqlStatusLog:
             "previous": checkpoint.previous,
             "signature": checkpoint.signature,
             "public_key": checkpoint.public_key,
+            "log_head": None if checkpoint.log_head is None else list(checkpoint.log_head),
         }
         query = insert(tracking_checkpoints).values(values).returning(c.position)
         return int(self._conn.execute(query).scalar_one())
@@ -181,6 +182,9 @@ class SqlStatusLog:
                 previous=row.previous,
                 signature=row.signature,
                 public_key=row.public_key,
+                log_head=None
+                if row.log_head is None
+                else (int(row.log_head[0]), str(row.log_head[1])),
             )
             for row in self._conn.execute(select(tracking_checkpoints).order_by(c.position))
         ]

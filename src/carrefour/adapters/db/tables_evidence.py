@@ -42,6 +42,8 @@ tracking_checkpoints = Table(
     metadata,
     Column("status_heads", JSON),
     Column("previous", String(64)),
+    # The consultation log's head it signed: [lines, last hash] (null on older checkpoints).
+    Column("log_head", JSON),
     extend_existing=True,
 )
 

@@ -31,6 +31,7 @@ class CaseCreate(BaseModel):
     reason: str = Field(
         max_length=inami.REASON_MAX_LENGTH,
         examples=["no contribution voucher received for 2025Q1"],
+        json_schema_extra={"pattern": r"\S"},  # not blank: the service refuses an empty reason
     )
 
 

@@ -110,7 +110,7 @@ def test_lines_written_before_0011_are_chained_by_the_upgrade(
 ) -> None:
     migrate(empty_url, "0010")
     old_lines(empty_url, 4)
-    migrate(empty_url, "0009")
+    migrate(empty_url, "0014")
     new_lines(empty_url, 2)
     settings = Settings(database_url=empty_url, signing_key=tmp_path / "key")
     upgrade_database(settings)
@@ -144,7 +144,7 @@ def test_lines_written_before_0011_are_chained_by_the_upgrade(
 def test_a_log_broken_before_the_upgrade_refuses_it(empty_url: str, tmp_path: Path) -> None:
     migrate(empty_url, "0010")
     old_lines(empty_url, 2)
-    migrate(empty_url, "0009")
+    migrate(empty_url, "0014")
     new_lines(empty_url, 2)
     engine = make_engine(empty_url)
     with engine.begin() as conn:

@@ -142,7 +142,9 @@ def test_a_batch_and_the_same_vouchers_one_by_one_write_the_same_rows(
         for k, n in as_batch["messages"].items()
         if json.loads(json.loads(k)[0])[0] == "paper-voucher"
     )
-    assert paper == 40  # 25 persons no mutuality knows and 15 replaced NISS: one A911 each
+    # 25 persons no mutuality knows and 15 replaced NISS: for each, one A911 record for INAMI and
+    # one notice to the institution that hands the paper over
+    assert paper == 80
     recipients = {json.loads(k)[1] for k in as_batch["mailbox"]}
     assert {"mut-100", "mut-200", "mut-400", "pension-cadastre"} <= recipients
     for table in ("messages", "mailbox", "tracking"):

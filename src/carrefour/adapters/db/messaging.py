@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -12,7 +11,14 @@ from sqlalchemy import Connection, Row, and_, func, insert, select, text, update
 
 from carrefour.adapters.db import staging
 from carrefour.adapters.db import tables as t
-from carrefour.domain.messages import GENESIS_HASH, Message, TrackingEntry, entry_hash
+from carrefour.domain.messages import (
+    GENESIS_HASH,
+    Message,
+    TrackingEntry,
+    content_digest,
+    entry_hash,
+    link,
+)
 from carrefour.services.unit_of_work import Checkpoint, MailboxRow
 
 _MESSAGE_COLUMNS = (
@@ -319,15 +325,15 @@ def _tracking(row: Row[Any]) -> TrackingEntry:
 
 def _chained(entry: TrackingEntry, holder: str, prev_hash: str, position: int) -> TrackingEntry:
     """``entry`` linked after ``prev_hash`` in ``holder``'s chain, hashed, at ``position``. The
-    previous hash is the last field the hash covers (domain.messages), so the bytes of the entry
-    without it are built once and the link appended to them."""
+    hash links the previous hash and the entry's content digest (domain.messages, format 2), so
+    the content is hashed without ``prev_hash`` and the link made from that digest."""
     if entry.payload_digest is None:  # an entry of the legacy form: hashed as it was
         linked = replace(entry, holder=holder, prev_hash=prev_hash, hash="", position=position)
         return replace(linked, hash=entry_hash(linked))
     unlinked = entry if entry.holder == holder and entry.prev_hash == "" else (
         replace(entry, holder=holder, prev_hash="")
     )  # fmt: skip
-    digest = hashlib.sha256(unlinked.hashed_bytes() + prev_hash.encode()).hexdigest()
+    digest = link(prev_hash, content_digest(unlinked))
     return TrackingEntry(
         message_id=entry.message_id,
         flow=entry.flow,

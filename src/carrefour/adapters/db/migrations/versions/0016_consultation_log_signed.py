@@ -2,7 +2,7 @@
 chained in position order with the later ones, and checkpoints record the log's head
 
 Revision ID: 0016
-Revises: 0009
+Revises: 0014
 
 Before this revision no checkpoint signed the consultation log, so its chain can be laid again
 from the genesis over every line, oldest first, without breaking any signature. The chain the
@@ -21,7 +21,7 @@ from carrefour.domain.messages import GENESIS_HASH
 from carrefour.services.consultations import chained, check_chain
 
 revision: str = "0016"
-down_revision: str | None = "0009"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -257,3 +257,15 @@ def test_405_names_the_methods_of_a_literal_path_not_of_a_template_it_also_fits(
     response = client.options("/v1/insurability/requests", headers=credential("mut-100"))
     assert_problem(response, 405, "method-not-allowed")
     assert response.headers["allow"] == "POST"
+
+
+def test_a_literal_path_taken_by_a_template_route_answers_405_not_the_templates_422(
+    client: TestClient, credential: Credential
+) -> None:
+    # GET /v1/insurability/{niss} fits the path, but /v1/insurability/requests is its own path
+    response = client.get("/v1/insurability/requests", headers=credential("mut-100"))
+    body = assert_problem(response, 405, "method-not-allowed")
+    assert response.headers["allow"] == "POST"
+    assert "takes POST, not GET" in body["detail"]
+    niss_read = client.get("/v1/insurability/00000000000", headers=credential("mut-100"))
+    assert niss_read.status_code == 422

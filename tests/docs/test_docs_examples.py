@@ -42,6 +42,7 @@ DOC_URL = "http://127.0.0.1:8000"
 VARIABLES = {
     "TOKEN": "mut-100",
     "MUT": "mut-100",
+    "MUT300": "mut-300",
     "CAS": "cas-acerta",
     "INASTI": "inasti",
     "ONEM": "onem",

@@ -68,10 +68,14 @@ def problem(
 def install(app: FastAPI) -> None:
     @app.exception_handler(errors.CarrefourError)
     async def _domain(request: Request, exc: errors.CarrefourError) -> JSONResponse:
+        if (wrong := wrong_method(request)) is not None:
+            return wrong
         return problem(status_of(exc), exc.code, exc.title, exc.detail, request.url.path, exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if (wrong := wrong_method(request)) is not None:
+            return wrong
         found = exc.errors()
         issues = [
             {
@@ -101,6 +105,26 @@ def install(app: FastAPI) -> None:
             }
             response.headers["Allow"] = ", ".join(sorted(allowed))
         return response
+
+
+def wrong_method(request: Request) -> JSONResponse | None:
+    """A 405 for a request whose path is a documented path of its own that does not take its
+    method, though a template route took it (``GET /v1/insurability/requests`` fits
+    ``GET /v1/insurability/{niss}``): the literal path wins, as in ``allowed_methods``."""
+    paths: dict[str, Any] = request.app.openapi().get("paths", {})
+    literal = paths.get(request.url.path)
+    if literal is None or request.method.lower() in literal:
+        return None
+    allowed = ", ".join(sorted(method.upper() for method in literal))
+    response = problem(
+        405,
+        "method-not-allowed",
+        HTTPStatus(405).phrase,
+        f"{request.url.path} takes {allowed}, not {request.method}",
+        request.url.path,
+    )
+    response.headers["Allow"] = allowed
+    return response
 
 
 def allowed_methods(request: Request) -> set[str]:

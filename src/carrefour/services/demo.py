@@ -56,10 +56,12 @@ def load_demo(
     return len(lines), len(declared)
 
 
-#: The demo's console users, one per role: (name, role, institution).
+#: The demo's console users, one per role, and an agent of a sender (ONSS sends batches):
+#: (name, role, institution).
 DEMO_USERS: tuple[tuple[str, Role, str | None], ...] = (
     ("operator", Role.OPERATOR, None),
     ("agent-mut-100", Role.AGENT, "mut-100"),
+    ("agent-onss", Role.AGENT, "onss"),
     ("inami-cell", Role.INAMI_CELL, None),
 )
 

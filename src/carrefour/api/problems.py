@@ -107,15 +107,23 @@ def install(app: FastAPI) -> None:
         return response
 
 
+def _literal_methods(request: Request) -> set[str] | None:
+    """The methods the OpenAPI documents at exactly the request's path; ``None`` when the path
+    is not one of its own (only a template fits it, or nothing)."""
+    app: FastAPI = request.app
+    paths: dict[str, Any] = app.openapi().get("paths", {})
+    literal = paths.get(request.url.path)
+    return None if literal is None else {method.upper() for method in literal}
+
+
 def wrong_method(request: Request) -> JSONResponse | None:
     """A 405 for a request whose path is a documented path of its own that does not take its
     method, though a template route took it (``GET /v1/insurability/requests`` fits
     ``GET /v1/insurability/{niss}``): the literal path wins, as in ``allowed_methods``."""
-    paths: dict[str, Any] = request.app.openapi().get("paths", {})
-    literal = paths.get(request.url.path)
-    if literal is None or request.method.lower() in literal:
+    literal = _literal_methods(request)
+    if literal is None or request.method in literal:
         return None
-    allowed = ", ".join(sorted(method.upper() for method in literal))
+    allowed = ", ".join(sorted(literal))
     response = problem(
         405,
         "method-not-allowed",
@@ -130,11 +138,11 @@ def wrong_method(request: Request) -> JSONResponse | None:
 def allowed_methods(request: Request) -> set[str]:
     """The methods the OpenAPI documents at the request's path (Starlette's own 405 names only
     the methods of the first route that matched the path)."""
+    literal = _literal_methods(request)
+    if literal is not None:  # a path of its own wins over a template it also fits
+        return literal
     app: FastAPI = request.app
     paths: dict[str, Any] = app.openapi().get("paths", {})
-    literal = paths.get(request.url.path)
-    if literal is not None:  # a path of its own wins over a template it also fits
-        return {method.upper() for method in literal}
     methods: set[str] = set()
     for template, item in paths.items():
         pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))

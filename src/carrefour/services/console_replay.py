@@ -23,9 +23,11 @@ from dataclasses import dataclass, replace
 from carrefour.domain.catalogue import Action, Institution
 from carrefour.domain.deliberations import authorise
 from carrefour.domain.errors import InvalidInput, NotFound
-from carrefour.domain.messages import DeliveryStatus, TrackingEntry, payload_digest, tracking_holder
+from carrefour.domain.messages import DeliveryStatus, payload_digest, tracking_holder
 from carrefour.services import evidence
 from carrefour.services.consultations import log_decision
+from carrefour.services.mailboxes import replay_of
+from carrefour.services.messages import tracking_entry
 from carrefour.services.unit_of_work import ConsultationEntry, UnitOfWork
 
 #: The consultation log's ``action`` of an operator's replay.
@@ -109,40 +111,25 @@ def replay(uow: UnitOfWork, *, by: Institution, message_id: str, recipient: str)
     )
     number: int | None = None
     if decision.allowed and decision.rule_id is not None:
-        number = latest.replay + 1
         row = replace(
-            latest,
+            replay_of(latest, at=now),
             rule_id=decision.rule_id,
             fields=tuple(sorted(decision.fields)),
-            status=DeliveryStatus.QUEUED.value,
-            created_at=now,
-            attempts=0,
-            next_attempt_at=now,
-            last_error=None,
-            delivered_at=None,
-            acknowledged_at=None,
-            ack_result=None,
-            ack_reason=None,
-            replay=number,
             position=None,
         )
+        number = row.replay
         uow.mailbox.add_many([row])
         evidence.record(uow, [row], event=REPLAYED)
         uow.tracking.append(
             [
-                TrackingEntry(
-                    message_id=message.id,
-                    flow=message.flow,
-                    emitter=message.sender,
-                    recipient=recipient,
-                    niss=message.niss,
-                    event_date=message.event_date,
-                    rule_id=decision.rule_id,
-                    sent_at=now,
+                tracking_entry(
+                    message,
+                    recipient,
+                    decision.rule_id,
+                    at=now,
                     status=DeliveryStatus.QUEUED.value,
-                    prev_hash="",
                     holder=tracking_holder(uow.catalogue, message.sender),
-                    payload_digest=payload_digest(message.payload),
+                    digest=payload_digest(message.payload),
                 )
             ]
         )

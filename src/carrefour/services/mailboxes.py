@@ -58,6 +58,24 @@ RESEND_FLOW = flows.RESEND_REQUEST
 _CURSOR = re.compile(r"[0-9]{1,18}")
 
 
+def replay_of(row: MailboxRow, *, at: datetime) -> MailboxRow:
+    """``row`` delivered again: a new queued row of the same mailbox (``replay`` + 1), with no
+    delivery, attempt, error or acknowledgement of its own yet."""
+    return replace(
+        row,
+        status=DeliveryStatus.QUEUED.value,
+        created_at=at,
+        attempts=0,
+        next_attempt_at=at,
+        last_error=None,
+        delivered_at=None,
+        acknowledged_at=None,
+        ack_result=None,
+        ack_reason=None,
+        replay=row.replay + 1,
+    )
+
+
 def envelope(row: MailboxRow, message: Message) -> dict[str, Any]:
     """What a recipient receives, pulled or pushed: the payload cut to its granted fields."""
     return {
@@ -763,21 +781,7 @@ def _resend(
         latest = uow.mailbox.get(caller.id, message.id)
         if latest is None:
             continue
-        replays.append(
-            replace(
-                latest,
-                status=DeliveryStatus.QUEUED.value,
-                created_at=now,
-                attempts=0,
-                next_attempt_at=now,
-                last_error=None,
-                delivered_at=None,
-                acknowledged_at=None,
-                ack_result=None,
-                ack_reason=None,
-                replay=latest.replay + 1,
-            )
-        )
+        replays.append(replay_of(latest, at=now))
         emitters.append(message.sender)
     replays.sort(key=lambda r: r.position or 0)  # in the order the caller first got them
     uow.mailbox.add_many([replace(r, position=None) for r in replays])

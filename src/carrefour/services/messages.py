@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from carrefour.domain.messages import (
@@ -43,6 +43,34 @@ class Outgoing:
     message_id: str | None = None
     status: DeliveryStatus = DeliveryStatus.QUEUED
     tracked_only: Sequence[str] = ()
+
+
+def tracking_entry(
+    message: Message,
+    recipient: str,
+    rule_id: str | None,
+    *,
+    at: datetime,
+    status: str,
+    holder: str,
+    digest: str,
+) -> TrackingEntry:
+    """The tracking entry of ``message`` sent to ``recipient`` under ``rule_id``, not yet linked
+    into its holder's chain (the tracking log links it when it appends it)."""
+    return TrackingEntry(
+        message_id=message.id,
+        flow=message.flow,
+        emitter=message.sender,
+        recipient=recipient,
+        niss=message.niss,
+        event_date=message.event_date,
+        rule_id=rule_id,
+        sent_at=at,
+        status=status,
+        prev_hash="",
+        holder=holder,
+        payload_digest=digest,
+    )
 
 
 def publish_many(uow: UnitOfWork, outgoing: Sequence[Outgoing]) -> list[Message]:
@@ -93,19 +121,8 @@ def publish_many(uow: UnitOfWork, outgoing: Sequence[Outgoing]) -> list[Message]
         tracked: list[tuple[str, str | None]] = [(r.institution, r.rule_id) for r in o.recipients]
         tracked.extend((name, None) for name in o.tracked_only)
         entries.extend(
-            TrackingEntry(
-                message_id=m.id,
-                flow=m.flow,
-                emitter=m.sender,
-                recipient=recipient,
-                niss=m.niss,
-                event_date=m.event_date,
-                rule_id=rule_id,
-                sent_at=now,
-                status=o.status.value,
-                prev_hash="",
-                holder=holder,
-                payload_digest=digest,
+            tracking_entry(
+                m, recipient, rule_id, at=now, status=o.status.value, holder=holder, digest=digest
             )
             for recipient, rule_id in tracked
         )

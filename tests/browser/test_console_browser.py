@@ -241,6 +241,16 @@ def test_an_operator_reads_the_flows_dashboard_and_replays_a_message(
     page.wait_for_selector("#replay-result .result")  # type: ignore[attr-defined]
     assert page.locator("#replay-result .result.good").count() == 1  # type: ignore[attr-defined]
     page.screenshot(path=str(SHOTS / "message-en.png"), full_page=True)  # type: ignore[attr-defined]
+    message_url = page.url  # type: ignore[attr-defined]
+    for lang in ("fr", "nl"):
+        page.goto(f"{demo.url}/console/flows?lang={lang}")  # type: ignore[attr-defined]
+        if lang == "nl":  # ("Message", "Transactions": French words too)
+            assert english_left(page.content()) == set()  # type: ignore[attr-defined]
+        page.screenshot(path=str(SHOTS / f"flows-{lang}.png"), full_page=True)  # type: ignore[attr-defined]
+        page.goto(f"{message_url.split('?')[0]}?lang={lang}")  # type: ignore[attr-defined]
+        if lang == "nl":
+            assert english_left(page.content()) == set()  # type: ignore[attr-defined]
+        page.screenshot(path=str(SHOTS / f"message-{lang}.png"), full_page=True)  # type: ignore[attr-defined]
 
 
 def test_an_agent_uploads_a_batch_and_watches_it_finish(

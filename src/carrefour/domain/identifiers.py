@@ -43,6 +43,8 @@ __all__ = [
     "enterprise_check_digits",
     "format_enterprise_number",
     "format_niss",
+    "is_canonical_enterprise_number",
+    "is_canonical_niss",
     "is_valid_enterprise_number",
     "is_valid_niss",
     "niss_check_digits",
@@ -56,11 +58,18 @@ _SEPARATORS = frozenset(".-/")
 NISS_LENGTH = 11
 ENTERPRISE_NUMBER_LENGTH = 10
 LEGACY_ENTERPRISE_NUMBER_LENGTH = 9
+#: The first eight digits of the first number that is not an enterprise's (2xxx: units).
+_FIRST_ESTABLISHMENT_UNIT = 20_000_000
 
 #: Added to the month of a BIS number whose holder's sex was unknown when it was assigned.
 BIS_SEX_UNKNOWN_OFFSET = 20
 #: Added to the month of a BIS number whose holder's sex was known when it was assigned.
 BIS_SEX_KNOWN_OFFSET = 40
+
+#: The ``2`` written before the first nine digits of a NISS of a birth from 2000 on.
+_BORN_2000_OR_LATER = 2_000_000_000
+#: The days of each month of a common year (index 1-12; February is checked for leap years).
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 class Sex(StrEnum):
@@ -119,6 +128,8 @@ class Niss:
 
 def normalize_identifier(text: str) -> str:
     """Drop the spaces and the separators ``.``, ``-`` and ``/`` people write in identifiers."""
+    if text.isascii() and text.isalnum():  # already plain (bulk files): nothing to drop
+        return text
     return "".join(c for c in text if not c.isspace() and c not in _SEPARATORS)
 
 
@@ -128,6 +139,8 @@ def _is_ascii_digits(text: str) -> bool:
 
 def _show(text: str) -> str:
     """The input as written, quoted when quoting makes it readable (empty, spaces)."""
+    if text.isascii() and text.isalnum():  # letters and digits only: nothing to quote
+        return text
     if not text or text != text.strip() or any(c.isspace() for c in text):
         return repr(text)
     return text
@@ -147,7 +160,36 @@ def niss_check_digits(first_nine: str, *, born_2000_or_later: bool) -> str:
 
 
 def _days_in_month(year: int, month: int) -> int:
-    return calendar.monthrange(year, month)[1]
+    """The days of ``month`` (1-12) of ``year``."""
+    if month == 2:
+        return 29 if calendar.isleap(year) else 28
+    return _MONTH_DAYS[month]
+
+
+def is_canonical_niss(text: str) -> bool:
+    """Whether ``parse_niss`` accepts ``text`` and gives it back unchanged: 11 plain digits,
+    matching check digits, a birth date that exists.
+
+    Integer arithmetic only, for the bulk path: a false answer says nothing about why (ask
+    ``parse_niss`` for the error)."""
+    if len(text) != NISS_LENGTH or not (text.isascii() and text.isdigit()):
+        return False
+    first_nine, check = divmod(int(text), 100)
+    if check == 97 - first_nine % 97:
+        century = 1900
+    elif check == 97 - (_BORN_2000_OR_LATER + first_nine) % 97:
+        century = 2000
+    else:
+        return False
+    birth, day = divmod(first_nine // 1000, 100)  # YYMM, DD
+    year, month = divmod(birth, 100)
+    if month >= BIS_SEX_KNOWN_OFFSET:
+        month -= BIS_SEX_KNOWN_OFFSET
+    elif month >= BIS_SEX_UNKNOWN_OFFSET:
+        month -= BIS_SEX_UNKNOWN_OFFSET
+    if month > 12:
+        return False
+    return day <= 28 or day <= (_days_in_month(century + year, month) if month else 31)
 
 
 def parse_niss(text: str) -> Niss:
@@ -340,6 +382,16 @@ def parse_enterprise_number(text: str) -> str:
             value=text,
         )
     return digits
+
+
+def is_canonical_enterprise_number(text: str) -> bool:
+    """Whether ``parse_enterprise_number`` accepts ``text`` and gives it back unchanged: 10
+    plain digits, starting with 0 or 1, matching check digits. Integer arithmetic only, for the
+    bulk path (ask ``parse_enterprise_number`` for the error)."""
+    if len(text) != ENTERPRISE_NUMBER_LENGTH or not (text.isascii() and text.isdigit()):
+        return False
+    first_eight, check = divmod(int(text), 100)
+    return first_eight < _FIRST_ESTABLISHMENT_UNIT and check == _check_value(first_eight)
 
 
 def is_valid_enterprise_number(text: str) -> bool:

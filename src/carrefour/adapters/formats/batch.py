@@ -12,11 +12,10 @@ fixed-width records (``fixed``, ``formats.fixedwidth``). Errors come at two leve
 from __future__ import annotations
 
 import codecs
-import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Final
+from typing import Any, Final
 
 from carrefour.domain.errors import CarrefourError
 from carrefour.domain.vouchers import Voucher
@@ -28,9 +27,12 @@ __all__ = [
     "BatchFormatError",
     "BatchRecord",
     "ParsedBatch",
+    "accepted_record",
+    "count_lines",
     "decode_utf8",
     "detect_format",
     "failed_record",
+    "iter_lines",
     "parse_batch",
     "split_lines",
 ]
@@ -92,6 +94,30 @@ class ParsedBatch:
         return [r for r in self.records if r.voucher is None]
 
 
+def _slot_setter(name: str) -> Callable[[BatchRecord, Any], None]:
+    setter: Callable[[BatchRecord, Any], None] = BatchRecord.__dict__[name].__set__
+    return setter
+
+
+_new_object: Final = object.__new__
+_set_line, _set_voucher, _set_error_code, _set_error, _set_raw, _set_field = map(
+    _slot_setter, ("line", "voucher", "error_code", "error", "raw", "field")
+)
+
+
+def accepted_record(line: int, raw: str, voucher: Voucher) -> BatchRecord:
+    """``BatchRecord(line, voucher, None, None, raw)``, its slots filled directly: the frozen
+    dataclass's ``__init__`` costs more than decoding the line."""
+    record: BatchRecord = _new_object(BatchRecord)
+    _set_line(record, line)
+    _set_voucher(record, voucher)
+    _set_error_code(record, None)
+    _set_error(record, None)
+    _set_raw(record, raw)
+    _set_field(record, None)
+    return record
+
+
 class BatchFormatError(Exception):
     """The whole file is unusable. ``code`` is one of ``FORMAT_ERROR_CODES``; ``line`` the
     1-based line where the problem was found, when known."""
@@ -150,19 +176,37 @@ def check_utf8(content: bytes) -> None:
         raise  # pragma: no cover - decode_utf8 raised
 
 
+def _line_pieces(content: bytes) -> Iterator[list[str]]:
+    """The lines of UTF-8 ``content`` (a leading byte-order mark dropped) without their
+    ``\\n``, about 1 MiB of them at a time: the whole file is never decoded at once."""
+    start = len(UTF8_BOM) if content.startswith(UTF8_BOM) else 0
+    while True:
+        cut = content.find(b"\n", start + _PIECE)
+        if cut < 0:
+            yield content[start:].decode("utf-8").split("\n")
+            return
+        yield content[start:cut].decode("utf-8").split("\n")
+        start = cut + 1
+
+
 def iter_lines(content: bytes) -> Iterator[tuple[int, str]]:
     """``split_lines`` of UTF-8 ``content`` (already checked), one line at a time."""
-    body = io.BytesIO(content)
-    if content.startswith(UTF8_BOM):
-        body.seek(len(UTF8_BOM))
-    for number, raw in enumerate(body, start=1):
-        line = raw.decode("utf-8")
-        if line.endswith("\n"):
-            line = line[:-1]
-        if line.endswith("\r"):
-            line = line[:-1]
-        if line.strip():
-            yield number, line
+    number = 0
+    for piece in _line_pieces(content):
+        for line in piece:
+            number += 1
+            if line.endswith("\r"):
+                line = line[:-1]
+            if line.strip():
+                yield number, line
+
+
+def count_lines(content: bytes) -> int:
+    """How many lines ``iter_lines`` yields (UTF-8 ``content``, already checked)."""
+    count = 0
+    for piece in _line_pieces(content):
+        count += len(piece) - sum(1 for line in piece if line[:1] != "{" and not line.strip())
+    return count
 
 
 def split_lines(text: str) -> list[tuple[int, str]]:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from itertools import islice
-from typing import Any, NoReturn, overload
+from typing import Any, Final, Literal, NoReturn, overload
 
 import msgspec
 
@@ -21,14 +21,16 @@ from carrefour.adapters.formats.batch import (
     BatchFormatError,
     BatchRecord,
     ParsedBatch,
+    accepted_record,
     check_utf8,
+    count_lines,
     decode_utf8,
     failed_record,
     iter_lines,
     split_lines,
 )
 from carrefour.domain.errors import CarrefourError
-from carrefour.domain.vouchers import Voucher, parse_voucher
+from carrefour.domain.vouchers import CanonicalVouchers, Voucher, parse_voucher
 
 __all__ = ["MALFORMED_JSON", "JsonLinesStream", "parse_jsonl", "stream_jsonl", "write_jsonl"]
 
@@ -107,7 +109,61 @@ def _json_type(value: Any) -> str:
     return "number"
 
 
+class _EmployeeLine(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """An employee voucher line as ONSS writes it: every field of its type, nothing else. No
+    constraint here (they would cost 3x the decoding): ``CanonicalVouchers`` checks the values."""
+
+    kind: Literal["employee"]
+    niss: str
+    period: str
+    ct1: str
+    ct2: str
+    employer: str
+    days_worked: int
+    hours_worked: float
+    working_time_fraction: float
+    reference: str | msgspec.UnsetType | None = msgspec.UNSET
+
+
+_EMPLOYEE_LINE: Final = msgspec.json.Decoder(_EmployeeLine)
+#: The quotes of an employee line without a reference: 9 keys and 6 string values.
+_EMPLOYEE_QUOTES: Final = 2 * (9 + 6)
+
+
+def _quick_record(number: int, line: str, vouchers: CanonicalVouchers) -> BatchRecord | None:
+    """The record of a line whose voucher is taken as it is (``CanonicalVouchers``), or ``None``
+    when the line needs the careful path (``_record``): another kind, a value to normalise or
+    to refuse, an escape sequence, a repeated key.
+
+    msgspec keeps the last of repeated keys; with no backslash in the line every quote opens or
+    closes a key or a string value, so counting the quotes shows a key written twice."""
+    if "\\" in line:
+        return None
+    try:
+        fields = _EMPLOYEE_LINE.decode(line)
+    except msgspec.DecodeError:  # also a ValidationError: another shape or type
+        return None
+    reference = fields.reference
+    quotes = _EMPLOYEE_QUOTES
+    if reference is msgspec.UNSET:
+        reference = None
+    else:
+        quotes += 2 if reference is None else 4
+    if line.count('"') != quotes:
+        return None
+    voucher = vouchers.employee(fields, reference)
+    return None if voucher is None else accepted_record(number, line, voucher)
+
+
+def _records(lines: Iterable[tuple[int, str]], today: date) -> Iterator[BatchRecord]:
+    """The record of each line: the quick path when it takes the line, else the careful one."""
+    vouchers = CanonicalVouchers(today=today)
+    for number, line in lines:
+        yield _quick_record(number, line, vouchers) or _record(number, line, today)
+
+
 def _record(number: int, line: str, today: date) -> BatchRecord:
+    """The record of a line as ``parse_voucher`` judges its object, with its messages."""
     decoded = _decode_object(line)
     if isinstance(decoded, str):
         return BatchRecord(number, None, MALFORMED_JSON, decoded, line)
@@ -123,7 +179,7 @@ def parse_jsonl(content: bytes, *, today: date) -> ParsedBatch:
     lines = split_lines(decode_utf8(content))
     if not lines:
         raise BatchFormatError("empty", "the file holds no record (only blank lines)")
-    records = [_record(number, line, today) for number, line in lines]
+    records = list(_records(lines, today))
     return ParsedBatch(format="jsonl", records=records, declared_count=None)
 
 
@@ -136,7 +192,7 @@ class JsonLinesStream(Sequence[BatchRecord]):
         check_utf8(content)
         self._content = content
         self._today = today
-        self._count = sum(1 for _ in iter_lines(content))
+        self._count = count_lines(content)
         if not self._count:
             raise BatchFormatError("empty", "the file holds no record (only blank lines)")
 
@@ -144,8 +200,7 @@ class JsonLinesStream(Sequence[BatchRecord]):
         return self._count
 
     def __iter__(self) -> Iterator[BatchRecord]:
-        for number, line in iter_lines(self._content):
-            yield _record(number, line, self._today)
+        return _records(iter_lines(self._content), self._today)
 
     @overload
     def __getitem__(self, index: int) -> BatchRecord: ...

@@ -849,7 +849,8 @@ def parse_voucher(data: Mapping[str, Any], *, today: date) -> Voucher:
 
 class EmployeeFields(Protocol):
     """The fields of an employee voucher as a typed decoder gives them (a msgspec Struct of a
-    batch line): texts as ``str``, days as ``int``, hours and fraction as ``float``."""
+    batch line): texts as ``str``, days as ``int``, hours as ``float``, the working-time
+    fraction as a ``float`` or a text such as ``"19/38"``."""
 
     @property
     def niss(self) -> str: ...
@@ -866,7 +867,7 @@ class EmployeeFields(Protocol):
     @property
     def hours_worked(self) -> float: ...
     @property
-    def working_time_fraction(self) -> float: ...
+    def working_time_fraction(self) -> float | str: ...
 
 
 #: The most periods a ``CanonicalVouchers`` keeps (a batch repeats a few quarters).
@@ -886,9 +887,9 @@ class CanonicalVouchers:
 
     Each method gives the voucher ``parse_voucher`` returns for the same values (the same
     ``today``), or ``None`` when it cannot take a value as it is: not canonical (a formatted
-    NISS, spaces, a fraction written ``19/38``, non-ASCII text...), not valid, or simply rare
-    (0 hours). On ``None`` the caller asks ``parse_voucher``, which normalises the record or
-    raises its error, so accepted records, refusals and messages are the careful path's.
+    NISS, spaces, control characters...) or not valid. On ``None`` the caller asks
+    ``parse_voucher``, which normalises the record or raises its error, so accepted records,
+    refusals and messages are the careful path's.
     """
 
     __slots__ = ("_ct1", "_ct2", "_employers", "_periods", "_today")
@@ -943,13 +944,18 @@ class CanonicalVouchers:
                 or self._known(self._employers, employer, is_canonical_enterprise_number(employer))
             )
             and 0 <= fields.days_worked <= max_days
-            # 0 and -0 take the careful path: JSON -0 is the integer 0 there, -0.0 here
-            and 0 < hours <= max_hours
+            and 0 <= hours <= max_hours
             and round(hours * 100) / 100 == hours  # the float nearest a number of cents
-            and 0 < fraction <= 1
         ):
             return None
-        if fraction != 1 and round(fraction * _MILLIONTHS) / _MILLIONTHS != fraction:
+        if isinstance(fraction, str):
+            try:
+                fraction = _fraction(fraction, "working_time_fraction")
+            except CarrefourError:
+                return None
+        elif not 0 < fraction <= 1:
+            return None
+        elif fraction != 1 and round(fraction * _MILLIONTHS) / _MILLIONTHS != fraction:
             fraction = round(fraction, FRACTION_DECIMALS)  # not already 6 decimals at most
             if not fraction > 0:
                 return None

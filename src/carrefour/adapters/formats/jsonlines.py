@@ -121,12 +121,13 @@ class _EmployeeLine(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     employer: str
     days_worked: int
     hours_worked: float
-    working_time_fraction: float
+    working_time_fraction: float | str
     reference: str | msgspec.UnsetType | None = msgspec.UNSET
 
 
 _EMPLOYEE_LINE: Final = msgspec.json.Decoder(_EmployeeLine)
-#: The quotes of an employee line without a reference: 9 keys and 6 string values.
+#: The quotes of an employee line without a reference: 9 keys and 6 string values (7 with a
+#: fraction written as text).
 _EMPLOYEE_QUOTES: Final = 2 * (9 + 6)
 
 
@@ -145,6 +146,8 @@ def _quick_record(number: int, line: str, vouchers: CanonicalVouchers) -> BatchR
         return None
     reference = fields.reference
     quotes = _EMPLOYEE_QUOTES
+    if isinstance(fields.working_time_fraction, str):
+        quotes += 2
     if reference is msgspec.UNSET:
         reference = None
     else:

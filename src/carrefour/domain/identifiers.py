@@ -216,8 +216,9 @@ def parse_niss(text: str) -> Niss:
         )
 
     first_nine, check = digits[:9], digits[9:]
-    before_2000 = niss_check_digits(first_nine, born_2000_or_later=False)
-    from_2000 = niss_check_digits(first_nine, born_2000_or_later=True)
+    number = int(first_nine)  # 9 ASCII digits: niss_check_digits without its checks
+    before_2000 = f"{_check_value(number):02d}"
+    from_2000 = f"{_check_value(_BORN_2000_OR_LATER + number):02d}"
     if check == before_2000:
         century = 1900
     elif check == from_2000:

@@ -672,7 +672,9 @@ def _employee(data: Mapping[str, Any], period: Period, label: str) -> dict[str, 
     quarter = Quarter.of(period.begin)
     maximum = quarter_max_days(quarter)
     try:
-        employer = parse_enterprise_number(_text(data["employer"], "employer"))
+        employer = _text(data["employer"], "employer")
+        if not is_canonical_enterprise_number(employer):  # 10 plain digits are kept as they are
+            employer = parse_enterprise_number(employer)
     except CarrefourError as error:
         raise _with_field(error, "employer") from None
     days = _whole(
@@ -798,17 +800,23 @@ def _kind(data: Mapping[str, Any]) -> VoucherKind:
     value = data.get("kind")
     if value is None:
         raise InvalidInput("missing field 'kind' (the voucher kind)", field="kind")
-    text = _text(value, "kind")
-    try:
-        return VoucherKind(text.strip())
-    except ValueError:
+    kind = _KINDS.get(_text(value, "kind").strip())
+    if kind is None:
         valid = [k.value for k in VoucherKind]
         raise InvalidCode(
             f"kind {value!r} is not a voucher kind; valid kinds: {', '.join(valid)}",
             field="kind",
             value=value,
             valid=valid,
-        ) from None
+        )
+    return kind
+
+
+_KINDS: Final[Mapping[str, VoucherKind]] = MappingProxyType({k.value: k for k in VoucherKind})
+#: The fields a voucher of each kind may carry.
+_ALLOWED_FIELDS: Final[Mapping[VoucherKind, frozenset[str]]] = MappingProxyType(
+    {kind: frozenset(COMMON_FIELDS + own) for kind, own in KIND_FIELDS.items()}
+)
 
 
 def parse_voucher(data: Mapping[str, Any], *, today: date) -> Voucher:
@@ -821,8 +829,9 @@ def parse_voucher(data: Mapping[str, Any], *, today: date) -> Voucher:
         raise InvalidInput(f"a voucher is a JSON object, got {type(data).__name__}", field=None)
     kind = _kind(data)
     own = KIND_FIELDS[kind]
+    allowed = _ALLOWED_FIELDS[kind]
     for name in data:
-        if name not in COMMON_FIELDS and name not in own:
+        if name not in allowed:
             raise InvalidInput(
                 f"unknown field {name!r} for {_ARTICLES[kind]}; its fields are "
                 f"{', '.join(COMMON_FIELDS + own)}",
@@ -832,7 +841,9 @@ def parse_voucher(data: Mapping[str, Any], *, today: date) -> Voucher:
         if data.get(name) is None:
             raise _missing(name, kind)
     try:
-        niss = parse_niss(_text(data["niss"], "niss")).value
+        niss = _text(data["niss"], "niss")
+        if not is_canonical_niss(niss):  # the plain 11 digits are kept as they are
+            niss = parse_niss(niss).value
     except CarrefourError as error:
         raise _with_field(error, "niss") from None
     label, period = _period(data["period"], kind, today)
@@ -926,8 +937,10 @@ class CanonicalVouchers:
     def employee(self, fields: EmployeeFields, reference: str | None) -> Voucher | None:
         """An ``employee`` voucher of these fields (``reference`` ``None`` when the line has
         none or ``null``), or ``None``: then ask ``parse_voucher``."""
-        found = self._periods.get(fields.period) or self._employee_period(fields.period)
-        if not found:
+        found = self._periods.get(fields.period)
+        if found is None:
+            found = self._employee_period(fields.period)
+        if not found:  # a period parse_voucher refuses
             return None
         label, dates, max_days, max_hours = found
         ct1, ct2, employer = fields.ct1, fields.ct2, fields.employer

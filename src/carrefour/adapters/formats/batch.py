@@ -34,6 +34,7 @@ __all__ = [
     "failed_record",
     "iter_lines",
     "parse_batch",
+    "refused_record",
     "split_lines",
 ]
 
@@ -105,17 +106,34 @@ _set_line, _set_voucher, _set_error_code, _set_error, _set_raw, _set_field = map
 )
 
 
-def accepted_record(line: int, raw: str, voucher: Voucher) -> BatchRecord:
-    """``BatchRecord(line, voucher, None, None, raw)``, its slots filled directly: the frozen
-    dataclass's ``__init__`` costs more than decoding the line."""
+def _new_record(
+    line: int,
+    voucher: Voucher | None,
+    error_code: str | None,
+    error: str | None,
+    raw: str,
+    field: str | None,
+) -> BatchRecord:
+    """``BatchRecord(...)``, its slots filled directly: the frozen dataclass's ``__init__`` (one
+    ``object.__setattr__`` per field) costs more than decoding the line."""
     record: BatchRecord = _new_object(BatchRecord)
     _set_line(record, line)
     _set_voucher(record, voucher)
-    _set_error_code(record, None)
-    _set_error(record, None)
+    _set_error_code(record, error_code)
+    _set_error(record, error)
     _set_raw(record, raw)
-    _set_field(record, None)
+    _set_field(record, field)
     return record
+
+
+def accepted_record(line: int, raw: str, voucher: Voucher) -> BatchRecord:
+    """The record of a line whose voucher was accepted."""
+    return _new_record(line, voucher, None, None, raw, None)
+
+
+def refused_record(line: int, raw: str, code: str, error: str) -> BatchRecord:
+    """The record of a line refused by its format (``code``, e.g. ``malformed-json``)."""
+    return _new_record(line, None, code, error, raw, None)
 
 
 class BatchFormatError(Exception):
@@ -132,13 +150,8 @@ class BatchFormatError(Exception):
 def failed_record(line: int, raw: str, error: CarrefourError) -> BatchRecord:
     """The record of a line refused by the domain: its error's code, detail and field."""
     found = error.extra.get("field")
-    return BatchRecord(
-        line=line,
-        voucher=None,
-        error_code=error.code,
-        error=error.detail,
-        raw=raw,
-        field=found if isinstance(found, str) else None,
+    return _new_record(
+        line, None, error.code, error.detail, raw, found if isinstance(found, str) else None
     )
 
 

@@ -29,8 +29,10 @@ from carrefour.adapters.formats.batch import (
     BatchFormatError,
     BatchRecord,
     ParsedBatch,
+    accepted_record,
     decode_utf8,
     failed_record,
+    refused_record,
     split_lines,
 )
 from carrefour.domain.errors import CarrefourError, InvalidCode, InvalidInput, InvalidPeriod
@@ -369,34 +371,24 @@ def _trailer(number: int, line: str) -> int:
 
 def _record(number: int, line: str, today: date) -> BatchRecord:
     if not line.startswith("1"):
-        return BatchRecord(
+        return refused_record(
             number,
-            None,
+            line,
             UNKNOWN_RECORD_TYPE,
             f"line {number}: record type {line[:1]!r} is not 1 (detail)",
-            line,
         )
-    if len(line) < DETAIL_LENGTH:
-        return BatchRecord(
+    if len(line) != DETAIL_LENGTH:
+        return refused_record(
             number,
-            None,
-            TRUNCATED,
-            f"line {number} has {len(line)} characters, a detail record has {DETAIL_LENGTH}",
             line,
-        )
-    if len(line) > DETAIL_LENGTH:
-        return BatchRecord(
-            number,
-            None,
-            OVERLONG,
+            TRUNCATED if len(line) < DETAIL_LENGTH else OVERLONG,
             f"line {number} has {len(line)} characters, a detail record has {DETAIL_LENGTH}",
-            line,
         )
     try:
         voucher = parse_voucher(_detail(line), today=today)
     except CarrefourError as error:
         return failed_record(number, line, error)
-    return BatchRecord(number, voucher, None, None, line)
+    return accepted_record(number, line, voucher)
 
 
 def parse_fixed(content: bytes, *, today: date) -> ParsedBatch:

@@ -27,6 +27,7 @@ from carrefour.adapters.formats.batch import (
     decode_utf8,
     failed_record,
     iter_lines,
+    refused_record,
     split_lines,
 )
 from carrefour.domain.errors import CarrefourError
@@ -169,12 +170,12 @@ def _record(number: int, line: str, today: date) -> BatchRecord:
     """The record of a line as ``parse_voucher`` judges its object, with its messages."""
     decoded = _decode_object(line)
     if isinstance(decoded, str):
-        return BatchRecord(number, None, MALFORMED_JSON, decoded, line)
+        return refused_record(number, line, MALFORMED_JSON, decoded)
     try:
         voucher = parse_voucher(decoded, today=today)
     except CarrefourError as error:
         return failed_record(number, line, error)
-    return BatchRecord(number, voucher, None, None, line)
+    return accepted_record(number, line, voucher)
 
 
 def parse_jsonl(content: bytes, *, today: date) -> ParsedBatch:

@@ -28,6 +28,7 @@ from carrefour.domain.identifiers import (
     parse_enterprise_number,
     parse_niss,
 )
+from carrefour.domain.messages import canonical_payload
 from carrefour.domain.vouchers import CanonicalVouchers, parse_voucher
 from tests.support import employee
 
@@ -282,3 +283,23 @@ def test_lines_read_in_pieces_are_the_lines_of_the_whole_text(
         patch.setattr(batch, "_PIECE", piece)
         assert list(iter_lines(content)) == expected
         assert count_lines(content) == len(expected)
+
+
+# --- the canonical payload a digest covers -----------------------------------------------------
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200)
+@given(st.dictionaries(st.text(), json_values, max_size=8))
+def test_the_canonical_payload_is_sorted_compact_unescaped_json(payload: dict[str, Any]) -> None:
+    expected = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert canonical_payload(payload) == expected.encode()

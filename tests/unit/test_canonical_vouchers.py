@@ -202,7 +202,7 @@ def _seen(record: BatchRecord) -> tuple[Any, ...]:
     return (record.line, record.error_code, record.error, record.field, record.raw, shown)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(employee_lines())
 @example(json.dumps(PLAIN_LINE))
 @example(json.dumps({**PLAIN_LINE, "hours_worked": 0.0}).replace("0.0", "-0"))
@@ -253,7 +253,7 @@ def test_a_future_period_is_left_to_the_careful_path_for_its_message() -> None:
     assert refused.field == "period"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(employee_lines(), min_size=1, max_size=30), st.sampled_from(["\n", "\r\n"]))
 def test_a_whole_file_gives_the_careful_records_streamed_or_not(
     lines: list[str], ending: str

@@ -34,6 +34,11 @@ the order of ``KIND_FIELDS``. Every error carries an extra ``field`` naming the 
 Institution ids inside a voucher (``cas``, ``payment_body``, ``pension_payer``) are checked only
 for their shape here; the service layer checks them against the catalogue.
 
+Batch files hold hundreds of thousands of vouchers, nearly all written canonically (plain NISS
+and enterprise numbers, no spaces). ``CanonicalVouchers`` builds those with cheap checks and
+declines anything else, which then goes through ``parse_voucher``: the same vouchers, the same
+refusals and messages, a fraction of the cost.
+
 Standard library only.
 """
 
@@ -268,7 +273,8 @@ _UNWRITABLE: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 @dataclass(frozen=True, slots=True)
 class Voucher:
-    """A validated contribution voucher. Build it with ``parse_voucher``.
+    """A validated contribution voucher. Build it with ``parse_voucher`` (or, for canonical
+    batch lines, ``CanonicalVouchers``).
 
     ``period_label`` is the period as written, normalised (``2025Q1``, ``2024``, ``2025-03``,
     ``2025-01-01/2025-02-28``); ``period`` the same as closed dates. ``details`` holds the

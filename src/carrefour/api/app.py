@@ -8,7 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
 from carrefour import __version__
-from carrefour.api import gateway, problems, schemas
+from carrefour.api import directory_reads, gateway, problems, schemas
 from carrefour.api.consultation_log import ConsultationLogMiddleware
 from carrefour.api.deps import HubDep
 from carrefour.api.guards import InputGuard
@@ -47,6 +47,8 @@ def create_app(hub: Hub) -> FastAPI:
     problems.install(app)
     # Verified bearer credentials, remembered CARREFOUR_CREDENTIAL_CACHE_SECONDS (api/deps.py).
     app.state.credentials = CredentialCache(hub.settings.credential_cache_seconds)
+    # GET /v1/directory/{niss} answered in front of the routing (api/directory_reads.py).
+    directory_reads.install(app, hub, app.state.credentials)
     app.add_middleware(ConsultationLogMiddleware, hub=hub, credentials=app.state.credentials)
     # Hostile input is bounded before any parsing; the OpenAPI documents every problem.
     app.add_middleware(InputGuard, max_json_bytes=hub.settings.max_json_bytes)

@@ -27,7 +27,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from carrefour.api.deps import authenticate_bearer
+from carrefour.api.deps import authenticate_bearer, bearer_of
 from carrefour.api.problems import problem
 from carrefour.bootstrap import Hub
 from carrefour.domain.errors import CarrefourError
@@ -205,7 +205,7 @@ class ConsultationLogMiddleware:
             return
         route = getattr(scope.get("route"), "path", None) or str(scope["path"])
         try:
-            caller = authenticate_bearer(self.hub, self.credentials, _bearer(scope))
+            caller = authenticate_bearer(self.hub, self.credentials, bearer_of(scope))
         except CarrefourError:
             return
         # Read-only: the line is deferred to the request and committed with the others.
@@ -220,11 +220,3 @@ class ConsultationLogMiddleware:
                 http_status=status,
                 trace=trace,
             )
-
-
-def _bearer(scope: Scope) -> str | None:
-    for name, value in scope.get("headers") or ():
-        if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            return token.strip() if scheme.lower() == "bearer" else None
-    return None

@@ -27,6 +27,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from carrefour.adapters.db.hot_path import commit_consultation_lines
 from carrefour.api.deps import authenticate_bearer, bearer_of
 from carrefour.api.problems import problem
 from carrefour.bootstrap import Hub
@@ -109,12 +110,9 @@ class GroupCommit:
             _settle(waiting.done, None)
 
     def _write(self, group: Sequence[_Waiting], *, no_wait: bool) -> None:
-        with self._hub.uow(no_wait=no_wait) as uow:
-            uow.connection.begin()  # takes the write lock first (fails at once if no_wait)
-            for waiting in group:
-                for line in waiting.lines:
-                    uow.consultations.append(line)
-            uow.commit()
+        lines = [line for waiting in group for line in waiting.lines]
+        # takes the write lock first (fails at once if no_wait)
+        commit_consultation_lines(self._hub.engine, lines, no_wait=no_wait)
         self.commits += 1
 
     def _to_writer(self, group: list[_Waiting]) -> None:

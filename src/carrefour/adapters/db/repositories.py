@@ -428,6 +428,10 @@ class _LineStatements:
             .compile(dialect=dialect)
         )
         self.insert, self.move_head = str(insert_line), str(move_head)
+        new_head = insert(consultation_log_head).values(id=1, lines=0, hash=GENESIS_HASH)
+        self.new_head = str(
+            new_head.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+        )
         self.named = dialect.paramstyle in ("named", "pyformat")
         if not self.named and (
             tuple(insert_line.positiontup or ()) != _LINE_COLUMNS
@@ -457,31 +461,36 @@ _STATEMENTS: dict[str, _LineStatements] = {}
 
 
 def write_consultation_lines(conn: Connection, entries: Sequence[ConsultationEntry]) -> None:
-    """Chain ``entries`` after the log's head and insert them, in ``conn``'s transaction: the
-    head read (locked on PostgreSQL; SQLite has one writer), one multi-row insert, the head
-    moved. Run on the driver's cursor: SQLAlchemy's execution costs more than the statements."""
+    """Chain ``entries`` after the log's head and insert them, in ``conn``'s transaction (see
+    ``write_lines_on_driver``)."""
     if not entries:
         return
     if not conn.in_transaction():
         conn.begin()
-    dialect = conn.dialect
+    cursor: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        write_lines_on_driver(cursor, conn.dialect, entries)
+    finally:
+        cursor.close()
+
+
+def write_lines_on_driver(cursor: Any, dialect: Any, entries: Sequence[ConsultationEntry]) -> None:
+    """Chain ``entries`` after the log's head and insert them with the driver's ``cursor``, in
+    its open transaction: the head read (locked on PostgreSQL; SQLite has one writer), one
+    multi-row insert, the head moved. SQLAlchemy's execution costs more than the statements."""
     statements = _STATEMENTS.get(dialect.name)
     if statements is None:
         statements = _STATEMENTS[dialect.name] = _LineStatements(dialect)
-    cursor: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(statements.read_head)
-        row = cursor.fetchone()
-        if row is None:
-            conn.execute(insert(consultation_log_head).values(id=1, lines=0, hash=GENESIS_HASH))
-            count, previous = 0, GENESIS_HASH
-        else:
-            count, previous = int(row[0]), str(row[1])
-        lines = chained(entries, previous)
-        cursor.executemany(statements.insert, [statements.row(line) for line in lines])
-        cursor.execute(statements.move_head, statements.head(count + len(lines), lines[-1].hash))
-    finally:
-        cursor.close()
+    cursor.execute(statements.read_head)
+    row = cursor.fetchone()
+    if row is None:
+        cursor.execute(statements.new_head)
+        count, previous = 0, GENESIS_HASH
+    else:
+        count, previous = int(row[0]), str(row[1])
+    lines = chained(entries, previous)
+    cursor.executemany(statements.insert, [statements.row(line) for line in lines])
+    cursor.execute(statements.move_head, statements.head(count + len(lines), lines[-1].hash))
 
 
 def _consultation_entry(row: Row[Any]) -> ConsultationEntry:

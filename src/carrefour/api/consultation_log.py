@@ -27,7 +27,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from carrefour.adapters.db.hot_path import commit_consultation_lines
+from carrefour.adapters.db.hot_path import HotPath
 from carrefour.api.deps import authenticate_bearer, bearer_of
 from carrefour.api.problems import problem
 from carrefour.bootstrap import Hub
@@ -76,8 +76,11 @@ class GroupCommit:
     goes to the writer thread, which waits for the lock off the loop. PostgreSQL always uses
     the writer thread (a commit there is a network round trip)."""
 
-    def __init__(self, hub: Hub, idle_seconds: float = WRITER_IDLE_SECONDS) -> None:
+    def __init__(
+        self, hub: Hub, hot_path: HotPath, idle_seconds: float = WRITER_IDLE_SECONDS
+    ) -> None:
         self._hub = hub
+        self._hot_path = hot_path
         self._idle = idle_seconds
         self._on_loop = hub.engine.dialect.name == "sqlite"
         self._gathering: list[_Waiting] = []
@@ -112,7 +115,7 @@ class GroupCommit:
     def _write(self, group: Sequence[_Waiting], *, no_wait: bool) -> None:
         lines = [line for waiting in group for line in waiting.lines]
         # takes the write lock first (fails at once if no_wait)
-        commit_consultation_lines(self._hub.engine, lines, no_wait=no_wait)
+        self._hot_path.commit_lines(lines, no_wait=no_wait)
         self.commits += 1
 
     def _to_writer(self, group: list[_Waiting]) -> None:
@@ -133,6 +136,7 @@ class GroupCommit:
                     self._wake.wait(self._idle)
                 if not self._queue:
                     self._running = False
+                    self._hot_path.release_thread()
                     return
                 group, self._queue = self._queue, []
             error: BaseException | None = None
@@ -147,11 +151,13 @@ class GroupCommit:
 
 
 class ConsultationLogMiddleware:
-    def __init__(self, app: ASGIApp, hub: Hub, credentials: CredentialCache) -> None:
+    def __init__(
+        self, app: ASGIApp, hub: Hub, credentials: CredentialCache, hot_path: HotPath
+    ) -> None:
         self.app = app
         self.hub = hub
         self.credentials = credentials
-        self.lines = GroupCommit(hub)
+        self.lines = GroupCommit(hub, hot_path)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not str(scope.get("path", "")).startswith("/v1/"):

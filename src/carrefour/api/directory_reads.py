@@ -19,7 +19,7 @@ from typing import Any
 import msgspec
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from carrefour.adapters.db.hot_path import DirectoryLineReader
+from carrefour.adapters.db.hot_path import HotPath
 from carrefour.api.deps import authenticate_bearer, bearer_of
 from carrefour.api.tls import client_fingerprint
 from carrefour.bootstrap import Hub
@@ -54,11 +54,13 @@ def page_body(lines: list[IntegrationLine]) -> bytes:
 
 
 class DirectoryReads:
-    def __init__(self, app: ASGIApp, hub: Hub, credentials: CredentialCache) -> None:
+    def __init__(
+        self, app: ASGIApp, hub: Hub, credentials: CredentialCache, hot_path: HotPath
+    ) -> None:
         self.app = app
         self.hub = hub
         self.credentials = credentials
-        self.reader = DirectoryLineReader(hub.engine)
+        self.hot_path = hot_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -100,9 +102,9 @@ class DirectoryReads:
         if not allowed:
             return None
         scope["path_params"] = {"niss": given}
-        return page_body(visible_lines(caller, self.reader.lines_of(niss)))
+        return page_body(visible_lines(caller, self.hot_path.lines_of(niss)))
 
 
-def install(app: Any, hub: Hub, credentials: CredentialCache) -> None:
+def install(app: Any, hub: Hub, credentials: CredentialCache, hot_path: HotPath) -> None:
     """Put the short way innermost among the middlewares (inside the consultation log's)."""
-    app.add_middleware(DirectoryReads, hub=hub, credentials=credentials)
+    app.add_middleware(DirectoryReads, hub=hub, credentials=credentials, hot_path=hot_path)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
 from carrefour import __version__
-from carrefour.api import gateway, problems, schemas
+from carrefour.adapters.db.hot_path import HotPath
+from carrefour.api import directory_reads, gateway, problems, schemas
 from carrefour.api.consultation_log import ConsultationLogMiddleware
 from carrefour.api.deps import HubDep
 from carrefour.api.guards import InputGuard
@@ -36,7 +40,15 @@ from carrefour.web import apidocs, console
 
 
 def create_app(hub: Hub) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            app.state.hot_path.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Carrefour",
         version=__version__,
         summary="Crossroads bank for social security: directory, deliberations, distribution.",
@@ -47,7 +59,17 @@ def create_app(hub: Hub) -> FastAPI:
     problems.install(app)
     # Verified bearer credentials, remembered CARREFOUR_CREDENTIAL_CACHE_SECONDS (api/deps.py).
     app.state.credentials = CredentialCache(hub.settings.credential_cache_seconds)
-    app.add_middleware(ConsultationLogMiddleware, hub=hub, credentials=app.state.credentials)
+    # The directory read and the consultation lines' group commit on kept driver connections
+    # (closed by the server's lifespan, api/asgi.py).
+    app.state.hot_path = HotPath(hub.engine)
+    # GET /v1/directory/{niss} answered in front of the routing (api/directory_reads.py).
+    directory_reads.install(app, hub, app.state.credentials, app.state.hot_path)
+    app.add_middleware(
+        ConsultationLogMiddleware,
+        hub=hub,
+        credentials=app.state.credentials,
+        hot_path=app.state.hot_path,
+    )
     # Hostile input is bounded before any parsing; the OpenAPI documents every problem.
     app.add_middleware(InputGuard, max_json_bytes=hub.settings.max_json_bytes)
     problems.document(app)

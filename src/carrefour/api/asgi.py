@@ -31,6 +31,7 @@ def create() -> FastAPI:
         finally:
             for stop in stops:
                 stop.set()
+            app.state.hot_path.close()
             hub.dispose()
 
     app.router.lifespan_context = lifespan

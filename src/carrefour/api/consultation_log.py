@@ -27,7 +27,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from carrefour.api.deps import authenticate_bearer
+from carrefour.adapters.db.hot_path import HotPath
+from carrefour.api.deps import authenticate_bearer, bearer_of
 from carrefour.api.problems import problem
 from carrefour.bootstrap import Hub
 from carrefour.domain.errors import CarrefourError
@@ -75,8 +76,11 @@ class GroupCommit:
     goes to the writer thread, which waits for the lock off the loop. PostgreSQL always uses
     the writer thread (a commit there is a network round trip)."""
 
-    def __init__(self, hub: Hub, idle_seconds: float = WRITER_IDLE_SECONDS) -> None:
+    def __init__(
+        self, hub: Hub, hot_path: HotPath, idle_seconds: float = WRITER_IDLE_SECONDS
+    ) -> None:
         self._hub = hub
+        self._hot_path = hot_path
         self._idle = idle_seconds
         self._on_loop = hub.engine.dialect.name == "sqlite"
         self._gathering: list[_Waiting] = []
@@ -109,12 +113,9 @@ class GroupCommit:
             _settle(waiting.done, None)
 
     def _write(self, group: Sequence[_Waiting], *, no_wait: bool) -> None:
-        with self._hub.uow(no_wait=no_wait) as uow:
-            uow.connection.begin()  # takes the write lock first (fails at once if no_wait)
-            for waiting in group:
-                for line in waiting.lines:
-                    uow.consultations.append(line)
-            uow.commit()
+        lines = [line for waiting in group for line in waiting.lines]
+        # takes the write lock first (fails at once if no_wait)
+        self._hot_path.commit_lines(lines, no_wait=no_wait)
         self.commits += 1
 
     def _to_writer(self, group: list[_Waiting]) -> None:
@@ -135,6 +136,7 @@ class GroupCommit:
                     self._wake.wait(self._idle)
                 if not self._queue:
                     self._running = False
+                    self._hot_path.release_thread()
                     return
                 group, self._queue = self._queue, []
             error: BaseException | None = None
@@ -149,11 +151,13 @@ class GroupCommit:
 
 
 class ConsultationLogMiddleware:
-    def __init__(self, app: ASGIApp, hub: Hub, credentials: CredentialCache) -> None:
+    def __init__(
+        self, app: ASGIApp, hub: Hub, credentials: CredentialCache, hot_path: HotPath
+    ) -> None:
         self.app = app
         self.hub = hub
         self.credentials = credentials
-        self.lines = GroupCommit(hub)
+        self.lines = GroupCommit(hub, hot_path)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not str(scope.get("path", "")).startswith("/v1/"):
@@ -205,7 +209,7 @@ class ConsultationLogMiddleware:
             return
         route = getattr(scope.get("route"), "path", None) or str(scope["path"])
         try:
-            caller = authenticate_bearer(self.hub, self.credentials, _bearer(scope))
+            caller = authenticate_bearer(self.hub, self.credentials, bearer_of(scope))
         except CarrefourError:
             return
         # Read-only: the line is deferred to the request and committed with the others.
@@ -220,11 +224,3 @@ class ConsultationLogMiddleware:
                 http_status=status,
                 trace=trace,
             )
-
-
-def _bearer(scope: Scope) -> str | None:
-    for name, value in scope.get("headers") or ():
-        if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            return token.strip() if scheme.lower() == "bearer" else None
-    return None

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.types import Scope
 
 from carrefour.api.tls import client_fingerprint
 from carrefour.bootstrap import Hub
@@ -37,6 +38,15 @@ async def get_read_uow(hub: Annotated[Hub, Depends(get_hub)]) -> AsyncIterator[U
     lines) before it answers (see ``api.consultation_log``)."""
     with hub.uow(read_only=True) as uow:
         yield uow
+
+
+def bearer_of(scope: Scope) -> str | None:
+    """The bearer credential of a request's ``Authorization`` header, if it sends one."""
+    for name, value in scope.get("headers") or ():
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            return token.strip() if scheme.lower() == "bearer" else None
+    return None
 
 
 def authenticate_bearer(hub: Hub, cache: CredentialCache, bearer: str | None) -> Institution:

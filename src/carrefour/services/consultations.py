@@ -16,15 +16,15 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
-from carrefour.domain.catalogue import Action, Institution
+from carrefour.domain.catalogue import Action, DeliberationRule, Institution
 from carrefour.domain.deliberations import Decision, authorise
 from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.errors import CarrefourError
 from carrefour.domain.identifiers import parse_niss
 from carrefour.domain.messages import GENESIS_HASH, ChainBreak
-from carrefour.services.unit_of_work import ConsultationEntry, UnitOfWork
+from carrefour.services.unit_of_work import Clock, ConsultationEntry, UnitOfWork
 
 #: The flow of the consultation of the log itself (a rule of the catalogue names who may).
 FLOW = "consultations"
@@ -32,8 +32,22 @@ FLOW = "consultations"
 CHAIN_NAME = "consultation-log"
 
 
+class _Appends(Protocol):
+    def append(self, entry: ConsultationEntry, /) -> None: ...
+
+
+class DecisionLog(Protocol):
+    """Where ``log_decision`` writes: a unit of work, or a request's deferred lines."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def consultations(self) -> _Appends: ...
+
+
 def log_decision(
-    uow: UnitOfWork,
+    uow: DecisionLog,
     *,
     caller: Institution,
     action: Action,
@@ -58,11 +72,54 @@ def log_decision(
             object_id=object_id,
         )
     )
+    _noted(niss, decision)
+
+
+@dataclass(frozen=True, slots=True)
+class _RequestLines:
+    """The current API request's deferred lines, as a ``DecisionLog``."""
+
+    clock: Clock
+
+    @property
+    def consultations(self) -> _Appends:
+        return self
+
+    def append(self, entry: ConsultationEntry, /) -> None:
+        defer_lines([entry])
+
+
+def _noted(niss: str | None, decision: Decision) -> None:
+    """Tell the current API request (if any) that a use case logged a decision."""
     trace = _TRACE.get()
     if trace is not None:
         trace.lines += 1
         trace.refused = trace.refused or not decision.allowed
         trace.niss = niss or trace.niss
+
+
+def consult_in_request(
+    *, caller: Institution, flow: str, niss: str, rules: Sequence[DeliberationRule], clock: Clock
+) -> bool:
+    """Authorise a consultation (no integration lines needed) for the current API request
+    without a unit of work: when allowed, its line goes to the request, which commits it
+    (grouped with other requests' lines) before it answers, and True is returned. False when
+    refused, or outside an API request: nothing is logged, and the caller takes the way of a
+    use case (``require``), which logs the refusal and raises it."""
+    if _TRACE.get() is None:
+        return False
+    decision = authorise(caller, Action.CONSULT, flow, (), clock.today(), rules=rules)
+    if not decision.allowed:
+        return False
+    log_decision(
+        _RequestLines(clock),
+        caller=caller,
+        action=Action.CONSULT,
+        flow=flow,
+        niss=niss,
+        decision=decision,
+    )
+    return True
 
 
 def require(
@@ -240,7 +297,11 @@ def line_content(line: ConsultationEntry) -> dict[str, Any]:
 
 def line_hash(line: ConsultationEntry) -> str:
     """SHA-256 over the line's content (its ``prev_hash`` included), as canonical JSON."""
-    canonical = json.dumps(line_content(line), sort_keys=True, separators=(",", ":"))
+    return _digest(line_content(line))
+
+
+def _digest(content: dict[str, Any]) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -248,10 +309,11 @@ def chained(lines: Sequence[ConsultationEntry], previous: str) -> list[Consultat
     """``lines`` linked after the line whose hash is ``previous``."""
     result = []
     for line in lines:
-        linked = replace(line, prev_hash=previous, hash="")
-        linked = replace(linked, hash=line_hash(linked))
-        result.append(linked)
-        previous = linked.hash
+        content = line_content(line)
+        content["prev_hash"] = previous
+        digest = _digest(content)
+        result.append(replace(line, prev_hash=previous, hash=digest))
+        previous = digest
     return result
 
 

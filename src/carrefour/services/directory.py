@@ -116,12 +116,20 @@ def lines_of_caller(
     consultation. Logged like every consultation."""
     niss = parse_niss(niss).value
     require(uow, caller=caller, action=Action.CONSULT, flow=FLOW, niss=niss)
-    lines = uow.directory.lines_of(niss)
+    lines = visible_lines(caller, uow.directory.lines_of(niss), at)
+    uow.commit()
+    return lines
+
+
+def visible_lines(
+    caller: Institution, lines: list[IntegrationLine], at: date | None = None
+) -> list[IntegrationLine]:
+    """Of a person's lines, those the caller sees: its own (the hub itself sees every line),
+    and only those in force on ``at`` when it is given."""
     if caller.sector != HUB_SECTOR:
         lines = [line for line in lines if line.institution == caller.id]
     if at is not None:
         lines = rules.lines_on(lines, at)
-    uow.commit()
     return lines
 
 

@@ -6,7 +6,18 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 
 from carrefour.adapters.db import (
     staging,
@@ -376,40 +387,110 @@ class SqlConsultationLog:
         return None
 
 
-def write_consultation_lines(conn: Connection, entries: Sequence[ConsultationEntry]) -> None:
-    """Chain ``entries`` after the log's head and insert them, in ``conn``'s transaction."""
-    h = consultation_log_head.c
-    query = select(h.lines, h.hash).where(h.id == 1)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).first()
-    if row is None:
-        conn.execute(insert(consultation_log_head).values(id=1, lines=0, hash=GENESIS_HASH))
-        count, previous = 0, GENESIS_HASH
-    else:
-        count, previous = int(row.lines), str(row.hash)
-    for line in chained(entries, previous):
-        conn.execute(
-            insert(t.consultation_log).values(
-                at=line.at,
-                caller=line.caller,
-                action=line.action,
-                flow=line.flow,
-                niss=line.niss,
-                rule_id=line.rule_id,
-                allowed=line.allowed,
-                reason_code=line.reason_code,
-                status_code=line.status_code,
-                detail=line.detail,
-                object_id=line.object_id,
-                http_status=line.http_status,
-                prev_hash=line.prev_hash,
-                hash=line.hash,
+#: The columns of a consultation line, in the order of the insert's placeholders.
+_LINE_COLUMNS = (
+    "at",
+    "caller",
+    "action",
+    "flow",
+    "niss",
+    "rule_id",
+    "allowed",
+    "reason_code",
+    "status_code",
+    "detail",
+    "object_id",
+    "http_status",
+    "prev_hash",
+    "hash",
+)
+
+
+class _LineStatements:
+    """The consultation log's statements for one dialect, compiled by SQLAlchemy to the
+    driver's SQL, with the parameter converters of the column types."""
+
+    def __init__(self, dialect: Any) -> None:
+        h = consultation_log_head.c
+        head = select(h.lines, h.hash).where(h.id == literal_column("1"))
+        if dialect.name == "postgresql":
+            head = head.with_for_update()
+        self.read_head = str(head.compile(dialect=dialect))
+        insert_line = (
+            insert(t.consultation_log)
+            .inline()
+            .compile(dialect=dialect, column_keys=list(_LINE_COLUMNS))
+        )
+        move_head = (
+            update(consultation_log_head)
+            .where(h.id == literal_column("1"))
+            .values(lines=bindparam("new_lines"), hash=bindparam("new_hash"))
+            .compile(dialect=dialect)
+        )
+        self.insert, self.move_head = str(insert_line), str(move_head)
+        new_head = insert(consultation_log_head).values(id=1, lines=0, hash=GENESIS_HASH)
+        self.new_head = str(
+            new_head.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+        )
+        self.named = dialect.paramstyle in ("named", "pyformat")
+        if not self.named and (
+            tuple(insert_line.positiontup or ()) != _LINE_COLUMNS
+            or tuple(move_head.positiontup or ()) != ("new_lines", "new_hash")
+        ):
+            raise RuntimeError("unexpected parameter order in the consultation log's statements")
+        columns = t.consultation_log.c
+        self.converters = tuple(
+            columns[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in _LINE_COLUMNS
+        )
+
+    def row(self, line: ConsultationEntry) -> Any:
+        values = tuple(
+            value if convert is None or value is None else convert(value)
+            for value, convert in zip(
+                (getattr(line, name) for name in _LINE_COLUMNS), self.converters, strict=True
             )
         )
-        previous = line.hash
-        count += 1
-    conn.execute(update(consultation_log_head).where(h.id == 1).values(lines=count, hash=previous))
+        return dict(zip(_LINE_COLUMNS, values, strict=True)) if self.named else values
+
+    def head(self, lines: int, digest: str) -> Any:
+        return {"new_lines": lines, "new_hash": digest} if self.named else (lines, digest)
+
+
+_STATEMENTS: dict[str, _LineStatements] = {}
+
+
+def write_consultation_lines(conn: Connection, entries: Sequence[ConsultationEntry]) -> None:
+    """Chain ``entries`` after the log's head and insert them, in ``conn``'s transaction (see
+    ``write_lines_on_driver``)."""
+    if not entries:
+        return
+    if not conn.in_transaction():
+        conn.begin()
+    cursor: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        write_lines_on_driver(cursor, conn.dialect, entries)
+    finally:
+        cursor.close()
+
+
+def write_lines_on_driver(cursor: Any, dialect: Any, entries: Sequence[ConsultationEntry]) -> None:
+    """Chain ``entries`` after the log's head and insert them with the driver's ``cursor``, in
+    its open transaction: the head read (locked on PostgreSQL; SQLite has one writer), one
+    multi-row insert, the head moved. SQLAlchemy's execution costs more than the statements."""
+    statements = _STATEMENTS.get(dialect.name)
+    if statements is None:
+        statements = _STATEMENTS[dialect.name] = _LineStatements(dialect)
+    cursor.execute(statements.read_head)
+    row = cursor.fetchone()
+    if row is None:
+        cursor.execute(statements.new_head)
+        count, previous = 0, GENESIS_HASH
+    else:
+        count, previous = int(row[0]), str(row[1])
+    lines = chained(entries, previous)
+    cursor.executemany(statements.insert, [statements.row(line) for line in lines])
+    cursor.execute(statements.move_head, statements.head(count + len(lines), lines[-1].hash))
 
 
 def _consultation_entry(row: Row[Any]) -> ConsultationEntry:

@@ -14,7 +14,7 @@ from carrefour.bootstrap import Hub
 from carrefour.services.unit_of_work import MailboxRow
 from carrefour.web.console import COOKIE
 from tests.support import make_niss
-from tests.web.console_support import SAME_ORIGIN, csrf_of, post_login
+from tests.web.console_support import SAME_ORIGIN, csrf_of, post_login, post_voucher
 
 Credential = Callable[[str], dict[str, str]]
 HTMX = {**SAME_ORIGIN, "HX-Request": "true"}
@@ -305,15 +305,12 @@ def test_a_tracking_file_row_lists_the_entries_its_holder_keeps(
 ) -> None:
     from tests.support import employee_voucher
 
-    voucher = operator.post(
-        "/v1/vouchers",
-        json={"kind": "self-employed", "niss": make_niss(), "period": "2024", "ct1": "410",
-              "ct2": "460", "cas": "cas-acerta", "contributor_category": "A",
-              "quarters": ["in-order", "in-order", "in-order", "in-order"]},
-        headers=credential("cas-acerta"),
+    voucher = post_voucher(
+        operator, credential("cas-acerta"), kind="self-employed", niss=make_niss(),
+        period="2024", ct1="410", ct2="460", cas="cas-acerta", contributor_category="A",
+        quarters=["in-order"] * 4,
     )  # fmt: skip
-    assert voucher.status_code == 201, voucher.text
-    sent = voucher.json()["message_id"]  # sent by the CAS, kept in INASTI's tracking file
+    sent = voucher["message_id"]  # sent by the CAS, kept in INASTI's tracking file
     other = employee_voucher(hub, make_niss())  # ONSS keeps its own
     board = operator.get("/console/").text
     link = re.search(r'<td><a href="([^"]+)">inasti</a></td>', board)

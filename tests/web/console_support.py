@@ -1,8 +1,10 @@
-"""Signing in to the console from a test client: the sign-in form's token, then the session's."""
+"""Signing in to the console from a test client: the sign-in form's token, then the session's;
+submitting a voucher through the API."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -32,3 +34,11 @@ def post_login(client: TestClient, **fields: str) -> int:
         if found:
             client.headers["X-CSRF-Token"] = found.group(1)
     return response.status_code
+
+
+def post_voucher(client: TestClient, headers: dict[str, str], **voucher: Any) -> dict[str, Any]:
+    """Submit one voucher through the API as ``headers``' institution; its outcome."""
+    response = client.post("/v1/vouchers", json=voucher, headers=headers)
+    assert response.status_code == 201, response.text
+    outcome: dict[str, Any] = response.json()
+    return outcome

@@ -3,6 +3,8 @@ pages, the rerun of a dead letter, the tracking check, escaping and the forgery 
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 
 import pytest
@@ -12,7 +14,7 @@ from carrefour.bootstrap import Hub
 from carrefour.services.unit_of_work import MailboxRow
 from carrefour.web.console import COOKIE
 from tests.support import make_niss
-from tests.web.console_support import SAME_ORIGIN, csrf_of, post_login
+from tests.web.console_support import SAME_ORIGIN, csrf_of, post_login, post_voucher
 
 Credential = Callable[[str], dict[str, str]]
 HTMX = {**SAME_ORIGIN, "HX-Request": "true"}
@@ -296,3 +298,30 @@ def test_an_operator_pauses_and_resumes_push_delivery_from_the_console(
     resumed = operator.post("/console/delivery/mut-100/resume", headers=SAME_ORIGIN)
     assert "No recipient paused." in resumed.text
     assert operator.post("/console/delivery/mut-100/stop", headers=SAME_ORIGIN).status_code == 404
+
+
+def test_a_tracking_file_row_lists_the_entries_its_holder_keeps(
+    operator: TestClient, credential: Credential, hub: Hub
+) -> None:
+    from tests.support import employee_voucher
+
+    voucher = post_voucher(
+        operator, credential("cas-acerta"), kind="self-employed", niss=make_niss(),
+        period="2024", ct1="410", ct2="460", cas="cas-acerta", contributor_category="A",
+        quarters=["in-order"] * 4,
+    )  # fmt: skip
+    sent = voucher["message_id"]  # sent by the CAS, kept in INASTI's tracking file
+    other = employee_voucher(hub, make_niss())  # ONSS keeps its own
+    board = operator.get("/console/").text
+    link = re.search(r'<td><a href="([^"]+)">inasti</a></td>', board)
+    assert link, "no row for INASTI's tracking file"
+    listing = operator.get(html.unescape(link.group(1))).text
+    assert f"/console/messages/{sent}" in listing
+    assert "<td>cas-acerta</td>" in listing  # its emitter
+    assert f"/console/messages/{other.message_id}" not in listing
+    assert 'name="holder" value="inasti"' in listing  # the filter stays on the form
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("carrefour.web.console.PAGE_SIZE", 1)
+        start_message(operator, credential, hub)  # INASTI's own start message, same file
+        first = operator.get(html.unescape(link.group(1))).text
+    assert "holder=inasti&amp;before=" in first  # and on the next page's link

@@ -96,3 +96,33 @@ def test_dates_and_numbers_take_the_belgian_formats() -> None:
     assert i18n.day("2025-03-01", "fr") == "01/03/2025"
     assert i18n.day("2025-03-01", "nl") == "01/03/2025"
     assert i18n.number(12345, "nl") == "12.345"
+
+
+def payload_value(html: str, key: str) -> str:
+    found = re.search(rf'<dt class="mono">{re.escape(key)}</dt><dd>(.*?)</dd>', html)
+    assert found, f"no payload field {key}"
+    return found.group(1)
+
+
+def test_the_message_page_shows_null_and_false_payload_values_in_the_readers_words(
+    client: TestClient, credential: Credential, hub: Hub
+) -> None:
+    from tests.web.test_console import start_message
+
+    _, message_id = start_message(client, credential, hub)  # no end yet, not a resumption
+    signed_in(client, hub, Role.OPERATOR)
+    for language, no in (("fr", "non"), ("nl", "nee"), ("en", "no")):
+        html = client.get(f"/console/messages/{message_id}", params={"lang": language}).text
+        assert payload_value(html, "resumption") == no
+        assert payload_value(html, "end") == "—"
+        assert payload_value(html, "end_reason") == "—"
+        fields = re.findall(r'<dl class="envelope fields">(.*?)</dl>', html, flags=re.S)
+        assert not re.search(r">(None|False|True)<", fields[0])
+
+
+def test_a_payload_value_reads_as_a_word_a_dash_or_itself() -> None:
+    assert [i18n.shown(True, lang) for lang in ("fr", "nl", "en")] == ["oui", "ja", "yes"]
+    assert [i18n.shown(False, lang) for lang in ("fr", "nl", "en")] == ["non", "nee", "no"]
+    assert i18n.shown(None, "nl") == "—"
+    assert i18n.shown(0, "fr") == "0"  # a number is not a boolean
+    assert i18n.shown("2025-01-01", "en") == "2025-01-01"

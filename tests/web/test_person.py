@@ -13,7 +13,7 @@ from carrefour.domain.console import Role
 from carrefour.domain.identifiers import parse_niss
 from carrefour.services import console_users
 from tests.support import employee_voucher, make_niss
-from tests.web.console_support import post_login
+from tests.web.console_support import post_login, post_voucher
 
 Credential = Callable[[str], dict[str, str]]
 PASSWORD = "correct horse battery"
@@ -99,6 +99,43 @@ def test_a_paper_voucher_is_listed_with_its_pdf(
     api = client.get(f"/v1/documents/{outcome.document_id}", headers=credential("bcss"))
     assert api.status_code == 200
     assert api.content.startswith(b"%PDF")
+
+
+def test_a_paper_voucher_stored_before_its_hander_was_a_reader_opens_for_the_hander(
+    client: TestClient, credential: Credential, hub: Hub
+) -> None:
+    from sqlalchemy import update
+
+    from carrefour.adapters.db.tables import documents
+
+    paper = post_voucher(
+        client, credential("onem"), kind="unemployment", niss=make_niss(), period="2025Q1",
+        ct1="110", ct2="000", compensated_days=30, payment_body="capac",
+    )  # fmt: skip
+    assert paper["status"] == "paper"
+    document_id = paper["document_id"]
+    # As the hub stored paper vouchers before it recorded who hands them over (CAPAC here).
+    with hub.engine.begin() as conn:
+        conn.execute(
+            update(documents)
+            .where(documents.c.id == document_id)
+            .values(readers=["onem", "inami-sca", "inami"])
+        )
+    with hub.uow() as uow:
+        stored = uow.documents.get(document_id)
+        uow.commit()
+    assert stored is not None
+    assert "capac" not in stored.readers
+    api = client.get(f"/v1/documents/{document_id}", headers=credential("capac"))
+    assert api.status_code == 200, api.text
+    assert api.content.startswith(b"%PDF")
+    assert client.get(f"/v1/documents/{document_id}", headers=credential("onem")).status_code == 200
+    stranger = client.get(f"/v1/documents/{document_id}", headers=credential("onss"))
+    assert stranger.status_code == 404
+    signed_in(client, hub, Role.AGENT, "capac")
+    page = client.get(f"/console/documents/{document_id}")
+    assert page.status_code == 200
+    assert page.content.startswith(b"%PDF")
 
 
 def test_an_agent_sees_its_own_person_through_its_deliberations(

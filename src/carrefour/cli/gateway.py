@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from carrefour.cli.common import DatabaseOption, console, open_hub, reports_errors
+from carrefour.cli.transport import register_certificate_file
 from carrefour.domain.errors import InvalidInput
 from carrefour.services import gateway as service
 
@@ -37,24 +38,16 @@ def gateway(
     mapping serves the API and the connector."""
     if not allow and certificate is None:
         raise InvalidInput("give at least one --allow CIDR or a --certificate")
-    from carrefour.bootstrap import read_certificate
-    from carrefour.services.certificates import register_certificate
-
-    with open_hub(database_url) as hub, hub.uow() as uow:
-        added = service.register_client(uow, institution=institution, allow=allow) if allow else []
+    with open_hub(database_url) as hub:
+        added: list[service.GatewayClient] = []
+        if allow:
+            with hub.uow() as uow:
+                added = service.register_client(uow, institution=institution, allow=allow)
         for client in added:
             console.print(f"{institution}: connector {client.kind} {client.value}", highlight=False)
         if certificate is not None:
-            fingerprint, subject, not_after = read_certificate(certificate)
-            record = register_certificate(
-                uow, institution=institution, fingerprint=fingerprint, subject=subject,
-                not_after=not_after,
-            )  # fmt: skip
-            console.print(
-                f"{record.institution_id}: client certificate {record.subject} "
-                f"(SHA-256 {record.fingerprint})",
-                soft_wrap=True,
-                highlight=False,
+            register_certificate_file(
+                hub, institution=institution, file=certificate, with_validity=False
             )
         elif not added:
             console.print(f"{institution}: already registered, nothing added")

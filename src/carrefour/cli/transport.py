@@ -1,14 +1,46 @@
-"""``carrefour institutions certificate``: a client certificate (mutual TLS) for an institution."""
+"""``carrefour institutions certificate``: a client certificate (mutual TLS) for an institution,
+registered by the one function ``institutions gateway --certificate`` calls too; and the HTTPS
+options of ``carrefour serve``."""
 
 from __future__ import annotations
 
 import ssl
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from carrefour.cli.common import DatabaseOption, console, open_hub, reports_errors
+
+if TYPE_CHECKING:
+    from carrefour.bootstrap import Hub
+    from carrefour.services.unit_of_work import ClientCertificate
+
+
+def register_certificate_file(
+    hub: Hub, *, institution: str, file: Path, with_validity: bool = True
+) -> ClientCertificate:
+    """Let the client certificate in ``file`` (PEM or DER) stand for ``institution`` under
+    mutual TLS, on the API and the classic connector alike: its SHA-256 fingerprint is stored
+    (``services.certificates``), and the line saying so is printed, ending with the last day
+    of its validity when ``with_validity``. The file is read before the database is opened."""
+    from carrefour.bootstrap import read_certificate
+    from carrefour.services.certificates import register_certificate
+
+    fingerprint, subject, not_after = read_certificate(file)
+    with hub.uow() as uow:
+        record = register_certificate(
+            uow, institution=institution, fingerprint=fingerprint, subject=subject,
+            not_after=not_after,
+        )  # fmt: skip
+    validity = f" valid until {record.not_after:%Y-%m-%d}" if with_validity else ""
+    console.print(
+        f"{record.institution_id}: client certificate {record.subject} "
+        f"(SHA-256 {record.fingerprint}){validity}",
+        soft_wrap=True,
+        highlight=False,
+    )
+    return record
 
 
 @reports_errors
@@ -19,21 +51,8 @@ def certificate(
 ) -> None:
     """Let the client certificate in FILE stand for INSTITUTION when `carrefour serve` runs with
     --client-ca (mutual TLS): the certificate's SHA-256 fingerprint is stored."""
-    from carrefour.bootstrap import read_certificate
-    from carrefour.services.certificates import register_certificate
-
-    fingerprint, subject, not_after = read_certificate(file)
-    with open_hub(database_url) as hub, hub.uow() as uow:
-        record = register_certificate(
-            uow, institution=institution, fingerprint=fingerprint, subject=subject,
-            not_after=not_after,
-        )  # fmt: skip
-    console.print(
-        f"{record.institution_id}: client certificate {record.subject} "
-        f"(SHA-256 {record.fingerprint}) valid until {record.not_after:%Y-%m-%d}",
-        soft_wrap=True,
-        highlight=False,
-    )
+    with open_hub(database_url) as hub:
+        register_certificate_file(hub, institution=institution, file=file)
 
 
 TlsCertOption = Annotated[

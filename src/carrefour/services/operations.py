@@ -168,10 +168,12 @@ def transactions(
     status: str | None = None,
     limit: int = 50,
     before: int | None = None,
+    holder: str | None = None,
 ) -> TransactionPage:
     """Tracking entries, newest first, each with its current delivery status; ``before`` is a
     tracking position (the page starts below it). Filtered by NISS (plain or formatted), flow,
-    emitter, recipient and current status. With a NISS, the read is logged as ``by``'s."""
+    emitter, recipient, current status and holder (the tracking file the entry is chained in).
+    With a NISS, the read is logged as ``by``'s."""
     if limit < 1:
         raise InvalidInput("limit must be at least 1", field="limit")
     person = _niss(niss)
@@ -185,6 +187,7 @@ def transactions(
             emitter=emitter or None,
             flow=flow or None,
             recipient=recipient or None,
+            holder=holder or None,
             before=cursor,
             newest_first=True,
             limit=4 * limit,

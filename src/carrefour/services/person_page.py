@@ -18,9 +18,10 @@ from datetime import date
 
 from carrefour.domain import careers as career_rules
 from carrefour.domain.catalogue import Institution
-from carrefour.domain.errors import NotAuthorised, NotFound
+from carrefour.domain.errors import CarrefourError, NotAuthorised, NotFound
 from carrefour.domain.identifiers import parse_niss
-from carrefour.domain.messages import TrackingEntry
+from carrefour.domain.messages import TrackingEntry, is_purged
+from carrefour.domain.vouchers import parse_voucher
 from carrefour.services import careers, directory, operations, tracking, vouchers
 from carrefour.services.directory import HUB_SECTOR
 from carrefour.services.unit_of_work import ConsultationEntry, Document, UnitOfWork
@@ -28,6 +29,7 @@ from carrefour.services.unit_of_work import ConsultationEntry, Document, UnitOfW
 VOUCHER_FLOWS = ("contribution-voucher",)
 START_STOP_FLOWS = ("self-employed-start", "self-employed-stop")
 PAPER_FLOW = "paper-voucher"
+PAPER_DOCUMENT = "paper-voucher"  # the kind of a paper voucher's document
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,11 +197,44 @@ def person_page(uow: UnitOfWork, *, caller: Institution, niss: str) -> PersonPag
     return for_institution(uow, caller=caller, niss=niss)
 
 
+def paper_voucher_hander(uow: UnitOfWork, document: Document) -> str | None:
+    """Who hands the paper voucher ``document`` to the person (``vouchers.paper_hander``), from
+    the voucher message it was made for; ``None`` for another kind of document, or when that
+    message is gone, emptied by retention or no longer reads as a voucher."""
+    if document.kind != PAPER_DOCUMENT or document.message_id is None:
+        return None
+    message = uow.messages.get(document.message_id)
+    if message is None or is_purged(message.payload):
+        return None
+    sender = uow.catalogue.institutions.get(message.sender)
+    if sender is None:
+        return None
+    try:
+        voucher = parse_voucher(message.payload, today=document.created_at.date())
+    except CarrefourError:
+        return None
+    return vouchers.paper_hander(voucher, sender)
+
+
+def readers_of(uow: UnitOfWork, document: Document) -> tuple[str, ...]:
+    """The institutions that may read ``document``: those stored with it and, for a paper
+    voucher, the institution that hands it over, which documents made before it was recorded
+    among the readers lack."""
+    hander = paper_voucher_hander(uow, document)
+    if hander is None or hander in document.readers:
+        return document.readers
+    return (*document.readers, hander)
+
+
 def document(uow: UnitOfWork, *, caller: Institution, document_id: str) -> Document:
-    """A document: the hub reads any; another institution those it is a reader of."""
+    """A document: the hub reads any; another institution those it is a reader of
+    (``readers_of``); anyone else gets ``NotFound``, as if it did not exist."""
+    found = uow.documents.get(document_id)
     if caller.sector == HUB_SECTOR:
-        found = uow.documents.get(document_id)
         if found is None:
             raise NotFound(f"no document {document_id}", document_id=document_id)
         return found
+    if found is not None and (caller.id in found.readers or caller.id in readers_of(uow, found)):
+        return found
+    # refused, in the words the voucher service has always used
     return vouchers.document(uow, caller=caller, document_id=document_id)

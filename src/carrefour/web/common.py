@@ -118,7 +118,14 @@ def _number(context: Context, value: int | float) -> str:
     return i18n.number(value, context["lang"])
 
 
-environment.filters.update(niss=_niss, pretty=_pretty, when=_when, day=_day, number=_number)
+@pass_context
+def _shown(context: Context, value: object) -> str:
+    return i18n.shown(value, context["lang"])
+
+
+environment.filters.update(
+    niss=_niss, pretty=_pretty, when=_when, day=_day, number=_number, shown=_shown
+)
 templates = Jinja2Templates(env=environment, context_processors=[_base])
 
 

@@ -182,6 +182,7 @@ def transactions(
     emitter: str = "",
     recipient: str = "",
     status: str = "",
+    holder: str = "",
     before: int | None = None,
 ) -> HTMLResponse:
     filters = {
@@ -190,6 +191,7 @@ def transactions(
         "emitter": emitter.strip(),
         "recipient": recipient.strip(),
         "status": status.strip(),
+        "holder": holder.strip(),
     }
     error = None
     found = operations.TransactionPage((), None)

@@ -22,7 +22,16 @@ from babel.numbers import format_decimal
 
 from carrefour.domain.console import LANGUAGES
 
-__all__ = ["LANGUAGES", "day", "gettext_of", "number", "pick", "translations", "when"]
+__all__ = [
+    "LANGUAGES",
+    "day",
+    "gettext_of",
+    "number",
+    "pick",
+    "shown",
+    "translations",
+    "when",
+]
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "console"
@@ -30,6 +39,8 @@ DEFAULT = LANGUAGES[0]
 #: Babel locales: the Belgian variant of each language (dates as 01/12/2026 in fr and nl).
 BABEL_LOCALES = {"fr": "fr_BE", "nl": "nl_BE", "en": "en_BE"}
 TIMEZONE = "Europe/Brussels"
+#: What a page shows for a value that is not there (JSON ``null``), in every language.
+NOTHING = "—"
 
 
 @cache
@@ -92,3 +103,14 @@ def day(value: date | str | None, language: str) -> str:
 def number(value: int | float, language: str) -> str:
     """A number with the language's separators (``12.345`` in fr-BE and nl-BE)."""
     return format_decimal(value, locale=locale_of(language))
+
+
+def shown(value: object, language: str) -> str:
+    """A single value of a message (a payload field) as a reader reads it: ``—`` for nothing
+    (JSON ``null``), the language's yes or no for a boolean, other values as they are."""
+    if value is None:
+        return NOTHING
+    if isinstance(value, bool):
+        _ = gettext_of(language)
+        return _("yes") if value else _("no")
+    return str(value)

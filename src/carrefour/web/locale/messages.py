@@ -48,6 +48,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Niets opnieuw te versturen: geen mislukte bezorging meer.",
     ),
     "Load more": ("Afficher plus", "Meer tonen"),
+    "yes": ("oui", "ja"),
+    "no": ("non", "nee"),
     "Broken": ("Rompue", "Verbroken"),
     "the tracking file of %(holder)s breaks at entry": (
         "le fichier de suivi de %(holder)s se rompt à l'entrée",

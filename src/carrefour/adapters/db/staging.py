@@ -23,7 +23,11 @@ from carrefour.domain.periods import Period
 
 
 def driver(conn: Connection) -> Any:
-    """The DBAPI connection under ``conn`` (sqlite3 or psycopg), in the same transaction."""
+    """The DBAPI connection under ``conn`` (sqlite3 or psycopg), in the same transaction: the
+    transaction is begun here when no statement began it yet (SQLAlchemy begins lazily, at its
+    first statement), so a statement sent through the driver is never committed on its own."""
+    if not conn.in_transaction():
+        conn.begin()
     return conn.connection.driver_connection
 
 

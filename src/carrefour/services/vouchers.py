@@ -311,9 +311,11 @@ def _route_direct(
             results[index] = replace(paper, submitted_id=submitted[index])
         else:
             outgoing.append((index, found))
-    published = publish_many(
-        uow,
-        [
+    messages: list[Outgoing] = []
+    for index, found in outgoing:
+        voucher = vouchers[index]
+        payload = encode(voucher.payload()) if encoded is None else encoded[index]
+        messages.append(
             Outgoing(
                 flow=VOUCHER_FLOW,
                 sender=sender.id,
@@ -325,11 +327,8 @@ def _route_direct(
                 in_reply_to=submitted[index],
                 encoded=payload,
             )
-            for index, found in outgoing
-            for voucher in (vouchers[index],)
-            for payload in (encode(voucher.payload()) if encoded is None else encoded[index],)
-        ],
-    )
+        )
+    published = publish_many(uow, messages)
     proofs = uow.inami.active_proofs_of(sorted({vouchers[i].niss for i, _ in outgoing}))
     with_proofs = {proof.niss for proof in proofs}
     queued = DeliveryStatus.QUEUED.value

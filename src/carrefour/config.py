@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=1_000_000_000, ge=1, description="a larger request body is refused (413)"
     )
-    batch_chunk: int = Field(default=5_000, ge=1, description="records routed per transaction")
+    batch_chunk: int = Field(default=20_000, ge=1, description="records routed per transaction")
     batch_lease_seconds: float = Field(
         default=60.0, gt=0, description="a batch whose worker stops renewing it is resumed after"
     )

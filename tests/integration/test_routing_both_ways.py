@@ -14,9 +14,11 @@ from sqlalchemy import select
 
 from carrefour.adapters.db import tables as t
 from carrefour.bootstrap import Hub
+from carrefour.domain.errors import CarrefourError
+from carrefour.domain.vouchers import parse_voucher
 from carrefour.services import batches
 from carrefour.services.tracking import verify
-from carrefour.services.vouchers import submit_voucher
+from carrefour.services.vouchers import route_vouchers, submit_voucher
 from tests.support import FakeClock, employee, integrate_all, make_niss
 
 # Payload keys of an A911 record that hold the ids of the message and document it is about.
@@ -151,3 +153,19 @@ def test_a_batch_and_the_same_vouchers_one_by_one_write_the_same_rows(
         assert one_by_one[table] == as_batch[table], table
     with hub.uow() as uow:
         assert verify(uow).broken is None
+
+
+def test_vouchers_routed_in_a_transaction_that_rolls_back_leave_nothing(hub: Hub) -> None:
+    """The bulk writes go through the driver itself: they belong to the unit of work's
+    transaction even when no other statement began it, so a chunk is written whole or not at
+    all (here: not at all)."""
+    persons = [make_niss() for _ in range(50)]
+    integrate_all(hub, dict.fromkeys(persons, "mut-100"))
+    onss = hub.catalogue.institution("onss")
+    vouchers = [parse_voucher(employee(niss), today=date(2025, 6, 1)) for niss in persons]
+    before = counts(hub)
+    with hub.uow() as uow:
+        routed = route_vouchers(uow, caller=onss, vouchers=vouchers, renderer=hub.renderer)
+        assert not [r for r in routed if isinstance(r, CarrefourError)]
+        uow.rollback()
+    assert counts(hub) == before

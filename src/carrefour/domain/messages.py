@@ -185,8 +185,14 @@ class TrackingEntry:
     def hashed_bytes(self, version: str = HASH_FORMAT) -> bytes:
         """The bytes a format-1 hash covers (module docstring); with ``LINK_FORMAT``, the bytes
         the content digest of format 2 covers (everything but ``prev_hash``)."""
-        fields: tuple[str, ...] = (
-            version,
+        fields = (version, *self.content_fields())
+        if version == HASH_FORMAT:
+            fields += (self.prev_hash,)
+        return _SEPARATOR.join(fields).encode()
+
+    def content_fields(self) -> tuple[str, ...]:
+        """The entry's content as the hashes cover it, in text form (``content_digest_of``)."""
+        return (
             self.holder,
             self.message_id,
             self.flow,
@@ -199,9 +205,6 @@ class TrackingEntry:
             self.status,
             self.payload_digest or "",
         )
-        if version == HASH_FORMAT:
-            fields += (self.prev_hash,)
-        return _SEPARATOR.join(fields).encode()
 
     def legacy_content(self) -> dict[str, Any]:
         return {
@@ -220,7 +223,14 @@ class TrackingEntry:
 
 def content_digest(entry: TrackingEntry) -> str:
     """The format-2 digest of the entry's content (everything but ``prev_hash``)."""
-    return hashlib.sha256(entry.hashed_bytes(LINK_FORMAT)).hexdigest()
+    return content_digest_of(entry.content_fields())
+
+
+def content_digest_of(fields: Iterable[str]) -> str:
+    """The format-2 content digest of an entry given as its ``content_fields`` (holder,
+    message_id, flow, emitter, recipient, niss, event_date ISO or "", rule_id or "", sent_at ISO
+    with microseconds, status, payload_digest): the bulk path chains rows, not entry objects."""
+    return hashlib.sha256(_SEPARATOR.join((LINK_FORMAT, *fields)).encode()).hexdigest()
 
 
 def entry_hash(entry: TrackingEntry) -> str:

@@ -23,14 +23,15 @@ from typing import Any, Protocol
 from carrefour.domain.catalogue import Action, Institution
 from carrefour.domain.deliberations import authorise
 from carrefour.domain.errors import CarrefourError, Conflict, InvalidBatch, NotFound
-from carrefour.domain.messages import DeliveryStatus, canonical_payload
+from carrefour.domain.messages import DeliveryStatus
 from carrefour.domain.vouchers import Voucher
 from carrefour.services.consultations import require
 from carrefour.services.ids import new_id
+from carrefour.services.messages import Encoded, encode
 from carrefour.services.unit_of_work import Batch, DocumentRenderer, UnitOfWork
 from carrefour.services.vouchers import PENSION_FLOW, VOUCHER_FLOW, route_vouchers
 
-CHUNK = 5_000
+CHUNK = 20_000
 LEASE_SECONDS = 60.0
 RECEIVED = "received"
 
@@ -138,22 +139,24 @@ def _register(
 def _routable(records: Sequence[ParsedRecord]) -> int:
     """How many records of a parsed file are good and not a repeat of an earlier one."""
     seen: dict[bytes, int] = {}
-    return sum(1 for r in records if r.voucher is not None and _first_seen(seen, r) is None)
+    return sum(1 for r in records if r.voucher is not None and _first_seen(seen, r)[0] is None)
 
 
-def _first_seen(seen: dict[bytes, int], record: ParsedRecord) -> int | None:
+def _first_seen(seen: dict[bytes, int], record: ParsedRecord) -> tuple[int | None, Encoded | None]:
     """The line of an earlier record of the file with the same voucher content (same kind,
-    person, period and fields) as ``record``, or ``None`` (and ``record`` is remembered). Only
-    a 32-byte digest per good record is kept, so a file of millions of records is checked
-    across all of its chunks."""
+    person, period and fields) as ``record``, or ``None`` (and ``record`` is remembered), with
+    the record's encoded payload (its message's JSON and digest: encoded once). Only a 32-byte
+    digest per good record is kept, so a file of millions of records is checked across all of
+    its chunks."""
     voucher = record.voucher
     if voucher is None:
-        return None
-    key = hashlib.sha256(canonical_payload(voucher.payload())).digest()
+        return None, None
+    encoded = encode(voucher.payload())
+    key = bytes.fromhex(encoded.digest)
     first = seen.get(key)
     if first is None:
         seen[key] = record.line
-    return first
+    return first, encoded
 
 
 def _finish(
@@ -217,7 +220,7 @@ def _process(
     stream = iter(records)
     start = good_done = 0
     for record in islice(stream, batch.next_record):  # committed chunks: only their digests
-        if record.voucher is not None and _first_seen(seen, record) is None:
+        if record.voucher is not None and _first_seen(seen, record)[0] is None:
             good_done += 1
         start += 1
     while start < total:
@@ -230,17 +233,23 @@ def _process(
                 return uow.batches.get(batch.id) or batch
             errors: list[tuple[int, str, str]] = []
             good: list[tuple[int, Voucher]] = []
+            encoded: list[Encoded] = []
             for record in part:
                 if record.voucher is None:
                     errors.append((record.line, record.error_code or "invalid", record.error or ""))
                     continue
-                first = _first_seen(seen, record)
+                first, payload = _first_seen(seen, record)
                 if first is not None:
                     errors.append((record.line, "duplicate", f"the same record as line {first}"))
-                else:
+                elif payload is not None:
                     good.append((record.line, record.voucher))
+                    encoded.append(payload)
             results = route_vouchers(
-                uow, caller=caller, vouchers=[v for _, v in good], renderer=renderer
+                uow,
+                caller=caller,
+                vouchers=[v for _, v in good],
+                renderer=renderer,
+                encoded=encoded,
             )
             routed = paper = 0
             for (line, _), result in zip(good, results, strict=True):

@@ -21,8 +21,25 @@ from carrefour.domain.messages import (
     tracking_holder,
 )
 from carrefour.domain.routing import Recipient
-from carrefour.services.ids import new_id
-from carrefour.services.unit_of_work import MailboxRow, UnitOfWork
+from carrefour.services.ids import new_ids
+from carrefour.services.unit_of_work import DeliveryRow, EntryRow, MessageRow, UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A payload as the hub stores and tracks it: its canonical JSON text (the message's stored
+    payload) and that text's SHA-256 hex (the ``payload_digest`` of its tracking entries). A
+    batch encodes each voucher once: for its duplicate check, its message and its entries."""
+
+    payload: Mapping[str, Any]
+    text: str
+    digest: str
+
+
+def encode(payload: Mapping[str, Any]) -> Encoded:
+    """``payload`` encoded once, canonically (``domain.messages.canonical_payload``)."""
+    canonical = canonical_payload(payload)
+    return Encoded(payload, canonical.decode(), hashlib.sha256(canonical).hexdigest())
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +47,8 @@ class Outgoing:
     """A message to publish: what ``publish`` takes, as a value for ``publish_many``.
 
     ``tracked_only``: recipients that get a tracking entry but no mailbox row (``paper``: the
-    message went on paper instead of to a mailbox)."""
+    message went on paper instead of to a mailbox). ``encoded``: the payload already encoded
+    (``encode``), when the caller has it."""
 
     flow: str
     sender: str
@@ -43,6 +61,7 @@ class Outgoing:
     message_id: str | None = None
     status: DeliveryStatus = DeliveryStatus.QUEUED
     tracked_only: Sequence[str] = ()
+    encoded: Encoded | None = None
 
 
 def tracking_entry(
@@ -73,61 +92,51 @@ def tracking_entry(
     )
 
 
-def publish_many(uow: UnitOfWork, outgoing: Sequence[Outgoing]) -> list[Message]:
-    """Store messages for their recipients and track them, in set-based writes (one multi-row
-    insert per table); the caller commits."""
-    now = uow.clock.now()
-    messages = [
-        Message(
-            id=o.message_id or new_id(),
-            flow=o.flow,
-            sender=o.sender,
-            niss=o.niss,
-            event_date=o.event_date,
-            period=o.period,
-            payload=dict(o.payload),
-            created_at=now,
-            in_reply_to=o.in_reply_to,
-        )
-        for o in outgoing
-    ]
-    # The canonical payload is encoded once: stored as the message's JSON and hashed as the
-    # digest its tracking entries carry.
-    canonical = [canonical_payload(m.payload) for m in messages]
-    digests = [hashlib.sha256(c).hexdigest() for c in canonical]
-    uow.messages.add_many(messages, payload_texts=[c.decode() for c in canonical])
-    uow.mailbox.add_many(
-        [
-            MailboxRow(
-                recipient=r.institution,
-                message_id=m.id,
-                niss=m.niss,
-                flow=m.flow,
-                sender=m.sender,
-                rule_id=r.rule_id,
-                fields=tuple(sorted(r.fields)),
-                status=o.status.value,
-                created_at=now,
-                next_attempt_at=now,
-            )
-            for o, m in zip(outgoing, messages, strict=True)
-            for r in o.recipients
-        ]
-    )
+def publish_many(
+    uow: UnitOfWork, outgoing: Sequence[Outgoing], *, at: datetime | None = None
+) -> list[str]:
+    """Store messages for their recipients and track them, in set-based writes (one bulk write
+    per table, rows built as tuples), all made ``at`` (now by default); the caller commits. The
+    messages' ids, in order."""
+    now = at or uow.clock.now()
     catalogue = uow.catalogue
-    entries: list[TrackingEntry] = []
-    for o, m, digest in zip(outgoing, messages, digests, strict=True):
-        holder = tracking_holder(catalogue, m.sender)
-        tracked: list[tuple[str, str | None]] = [(r.institution, r.rule_id) for r in o.recipients]
-        tracked.extend((name, None) for name in o.tracked_only)
-        entries.extend(
-            tracking_entry(
-                m, recipient, rule_id, at=now, status=o.status.value, holder=holder, digest=digest
-            )
-            for recipient, rule_id in tracked
+    ids = new_ids(len(outgoing))
+    holders: dict[str, str] = {}
+    granted: dict[frozenset[str], tuple[str, ...]] = {}
+    messages: list[MessageRow] = []
+    deliveries: list[DeliveryRow] = []
+    entries: list[EntryRow] = []
+    for o, fresh in zip(outgoing, ids, strict=True):
+        message_id = o.message_id or fresh
+        niss, flow, sender = o.niss, o.flow, o.sender
+        encoded = o.encoded or encode(o.payload)
+        messages.append(
+            (niss, message_id, flow, sender, o.event_date, o.period, encoded.text, o.in_reply_to)
         )
-    uow.tracking.append(entries)
-    return messages
+        holder = holders.get(sender)
+        if holder is None:
+            holder = holders[sender] = tracking_holder(catalogue, sender)
+        status = o.status.value
+        digest = encoded.digest
+        for r in o.recipients:
+            fields = granted.get(r.fields)
+            if fields is None:
+                fields = granted[r.fields] = tuple(sorted(r.fields))
+            deliveries.append(
+                (r.institution, message_id, niss, flow, sender, r.rule_id, fields, status)
+            )
+            entries.append(
+                (message_id, flow, sender, r.institution, niss, o.event_date, r.rule_id, status,
+                 holder, digest)
+            )  # fmt: skip
+        entries.extend(
+            (message_id, flow, sender, name, niss, o.event_date, None, status, holder, digest)
+            for name in o.tracked_only
+        )
+    uow.messages.write(messages, at=now)
+    uow.mailbox.deliver(deliveries, at=now)
+    uow.tracking.append_rows(entries, at=now)
+    return [m[1] for m in messages]
 
 
 def publish(
@@ -147,7 +156,8 @@ def publish(
 ) -> Message:
     """Store a message for ``recipients`` (and ``tracked_only``) and track it; the caller
     commits."""
-    [message] = publish_many(
+    now = uow.clock.now()
+    [published] = publish_many(
         uow,
         [
             Outgoing(
@@ -164,5 +174,16 @@ def publish(
                 tracked_only=tracked_only,
             )
         ],
+        at=now,
     )
-    return message
+    return Message(
+        id=published,
+        flow=flow,
+        sender=sender,
+        niss=niss,
+        event_date=event_date,
+        period=period,
+        payload=dict(payload),
+        created_at=now,
+        in_reply_to=in_reply_to,
+    )

@@ -75,6 +75,17 @@ class LineHistory:
     cancelled_at: datetime | None
 
 
+#: A message as publishing writes it, one tuple per message (the bulk path builds no object per
+#: row): niss, id, flow, sender, event_date, period, payload as canonical JSON text, in_reply_to.
+MessageRow = tuple[str, str, str, str, date | None, str | None, str, str | None]
+#: A message's first delivery to one recipient: recipient, message_id, niss, flow, sender,
+#: rule_id, granted fields (sorted), status.
+DeliveryRow = tuple[str, str, str, str, str, str, tuple[str, ...], str]
+#: A tracking entry not yet chained: message_id, flow, emitter, recipient, niss, event_date,
+#: rule_id, status, holder, payload_digest.
+EntryRow = tuple[str, str, str, str, str, date | None, str | None, str, str, str]
+
+
 @dataclass(frozen=True, slots=True)
 class MailboxRow:
     """A message in one recipient's mailbox, with its delivery state for that recipient."""
@@ -302,6 +313,10 @@ class MessageRepository(Protocol):
         canonical form the tracking digest covers), so they are not encoded twice."""
         ...
 
+    def write(self, rows: Sequence[MessageRow], *, at: datetime) -> None:
+        """Store the messages ``rows`` describe, all created ``at`` (one bulk write)."""
+        ...
+
     def get(self, message_id: str) -> Message | None: ...
 
     def of_niss(self, niss: str) -> list[Message]: ...
@@ -313,6 +328,10 @@ class MessageRepository(Protocol):
 
 class MailboxRepository(Protocol):
     def add_many(self, rows: Sequence[MailboxRow]) -> None: ...
+
+    def deliver(self, rows: Sequence[DeliveryRow], *, at: datetime) -> None:
+        """Queue the first deliveries ``rows`` describe, made and due ``at`` (one bulk write)."""
+        ...
 
     def page(
         self, recipient: str, *, after: int | None, limit: int
@@ -356,6 +375,10 @@ class TrackingLog(Protocol):
     """Append-only: ``append`` and reads, nothing else."""
 
     def append(self, entries: Sequence[TrackingEntry]) -> list[TrackingEntry]: ...
+
+    def append_rows(self, rows: Sequence[EntryRow], *, at: datetime) -> None:
+        """``append`` for entries sent ``at``, given as rows: chained in order, one bulk write."""
+        ...
 
     def select(
         self,

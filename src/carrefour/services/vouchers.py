@@ -36,7 +36,7 @@ from carrefour.domain.vouchers import (
 from carrefour.services import road
 from carrefour.services.consultations import require
 from carrefour.services.ids import new_id
-from carrefour.services.messages import Outgoing, publish_many
+from carrefour.services.messages import Encoded, Outgoing, encode, publish_many
 from carrefour.services.unit_of_work import (
     Document,
     DocumentRenderer,
@@ -250,10 +250,12 @@ def _route_direct(
     vouchers: Sequence[Voucher],
     renderer: DocumentRenderer,
     submitted_ids: Sequence[str | None] | None = None,
+    encoded: Sequence[Encoded] | None = None,
 ) -> list[Routed]:
     """Route vouchers ``sender`` emits itself, set-based: one authorisation, one read of the
     directory, the replacements and the provisional proofs for all of them, one multi-row
-    publish. Each voucher's outcome, or the error that refused it, in order."""
+    publish. Each voucher's outcome, or the error that refused it, in order. ``encoded``: each
+    voucher's payload already encoded (a batch's duplicate check did it)."""
     submitted = list(submitted_ids) if submitted_ids is not None else [None] * len(vouchers)
     results: list[Routed | None] = [None] * len(vouchers)
     candidates: list[int] = []
@@ -309,36 +311,39 @@ def _route_direct(
             results[index] = replace(paper, submitted_id=submitted[index])
         else:
             outgoing.append((index, found))
-    messages = publish_many(
-        uow,
-        [
+    messages: list[Outgoing] = []
+    for index, found in outgoing:
+        voucher = vouchers[index]
+        payload = encode(voucher.payload()) if encoded is None else encoded[index]
+        messages.append(
             Outgoing(
                 flow=VOUCHER_FLOW,
                 sender=sender.id,
-                niss=vouchers[index].niss,
-                payload=vouchers[index].payload(),
+                niss=voucher.niss,
+                payload=payload.payload,
                 recipients=found,
-                event_date=vouchers[index].period.begin,
-                period=vouchers[index].period_label,
+                event_date=voucher.period.begin,
+                period=voucher.period_label,
                 in_reply_to=submitted[index],
+                encoded=payload,
             )
-            for index, found in outgoing
-        ],
-    )
+        )
+    published = publish_many(uow, messages)
     proofs = uow.inami.active_proofs_of(sorted({vouchers[i].niss for i, _ in outgoing}))
     with_proofs = {proof.niss for proof in proofs}
-    for (index, found), message in zip(outgoing, messages, strict=True):
+    queued = DeliveryStatus.QUEUED.value
+    for (index, found), message_id in zip(outgoing, published, strict=True):
         voucher = vouchers[index]
         if voucher.niss in with_proofs:
             end_provisional_proofs(
-                uow, niss=voucher.niss, period=voucher.period, by=message.id, active=proofs
+                uow, niss=voucher.niss, period=voucher.period, by=message_id, active=proofs
             )
         results[index] = VoucherOutcome(
-            message_id=message.id,
+            message_id=message_id,
             niss=voucher.niss,
             kind=voucher.kind.value,
             period=voucher.period_label,
-            status=DeliveryStatus.QUEUED.value,
+            status=queued,
             recipients=[r.institution for r in found],
             submitted_id=submitted[index],
         )
@@ -371,9 +376,11 @@ def route_vouchers(
     caller: Institution,
     vouchers: Sequence[Voucher],
     renderer: DocumentRenderer,
+    encoded: Sequence[Encoded] | None = None,
 ) -> list[Routed]:
     """Route validated vouchers from ``caller``; the caller commits (a chunk of a batch). Pension
-    vouchers from SFP, INASTI or a payer make their first hop to the cadastre, which emits them."""
+    vouchers from SFP, INASTI or a payer make their first hop to the cadastre, which emits them.
+    ``encoded``: each voucher's payload already encoded (``messages.encode``), when at hand."""
     through_cadastre = [
         i for i, v in enumerate(vouchers) if v.kind is VoucherKind.PENSION and caller.id != CADASTRE
     ]
@@ -392,11 +399,17 @@ def route_vouchers(
             vouchers=[vouchers[i] for i, _ in hops],
             renderer=renderer,
             submitted_ids=[hop for _, hop in hops],
+            encoded=None if encoded is None else [encoded[i] for i, _ in hops],
         )
         results.update(zip([i for i, _ in hops], forwarded, strict=True))
-    own = [i for i in range(len(vouchers)) if i not in set(through_cadastre)]
+    cadastre_bound = set(through_cadastre)
+    own = [i for i in range(len(vouchers)) if i not in cadastre_bound]
     direct = _route_direct(
-        uow, sender=caller, vouchers=[vouchers[i] for i in own], renderer=renderer
+        uow,
+        sender=caller,
+        vouchers=[vouchers[i] for i in own] if cadastre_bound else vouchers,
+        renderer=renderer,
+        encoded=[encoded[i] for i in own] if encoded is not None and cadastre_bound else encoded,
     )
     results.update(zip(own, direct, strict=True))
     return [results[i] for i in range(len(vouchers))]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, func, insert, select, text, update
@@ -16,10 +17,17 @@ from carrefour.domain.messages import (
     Message,
     TrackingEntry,
     content_digest,
+    content_digest_of,
     entry_hash,
     link,
 )
-from carrefour.services.unit_of_work import Checkpoint, MailboxRow
+from carrefour.services.unit_of_work import (
+    Checkpoint,
+    DeliveryRow,
+    EntryRow,
+    MailboxRow,
+    MessageRow,
+)
 
 _MESSAGE_COLUMNS = (
     "niss", "id", "flow", "sender", "event_date", "period", "payload", "in_reply_to",
@@ -61,35 +69,28 @@ class SqlMessageRepository:
     def add_many(
         self, messages: Sequence[Message], *, payload_texts: Sequence[str] | None = None
     ) -> None:
-        if not messages:
-            return
         texts = (
             [staging.json_text(dict(m.payload)) for m in messages]
             if payload_texts is None
             else payload_texts
         )
-        pg = staging.is_postgres(self._conn)
-        instant = staging.as_is if pg else staging.sqlite_instant
-        day = staging.as_is if pg else staging.sqlite_date
-        staging.write_rows(
-            self._conn,
-            "messages",
-            _MESSAGE_COLUMNS,
-            [
-                (
-                    m.niss,
-                    m.id,
-                    m.flow,
-                    m.sender,
-                    day(m.event_date),
-                    m.period,
-                    text,
-                    m.in_reply_to,
-                    instant(m.created_at),
-                )
-                for m, text in zip(messages, texts, strict=True)
-            ],
-        )
+        for message, payload_text in zip(messages, texts, strict=True):  # few: one each
+            row = (message.niss, message.id, message.flow, message.sender, message.event_date,
+                   message.period, payload_text, message.in_reply_to)  # fmt: skip
+            self.write([row], at=message.created_at)
+
+    def write(self, rows: Sequence[MessageRow], *, at: datetime) -> None:
+        if not rows:
+            return
+        if staging.is_postgres(self._conn):
+            values: list[tuple[Any, ...]] = [(*row, at) for row in rows]
+        else:
+            day, created = staging.sqlite_date, staging.sqlite_instant(at)
+            values = [
+                (niss, id_, flow, sender, day(event_date), period, payload, in_reply_to, created)
+                for niss, id_, flow, sender, event_date, period, payload, in_reply_to in rows
+            ]
+        staging.write_rows(self._conn, "messages", _MESSAGE_COLUMNS, values)
 
     def get(self, message_id: str) -> Message | None:
         row = self._conn.execute(select(t.messages).where(t.messages.c.id == message_id)).first()
@@ -139,6 +140,11 @@ _MAILBOX_NAMES = (
     "attempts", "next_attempt_at", "last_error", "created_at", "delivered_at",
     "acknowledged_at", "ack_result", "ack_reason", "replay",
 )  # fmt: skip
+# A first delivery: the columns ``deliver`` writes (no attempt yet, replay 0, the rest NULL).
+_DELIVERY_NAMES = (
+    "recipient", "message_id", "niss", "flow", "sender", "rule_id", "fields", "status",
+    "next_attempt_at", "created_at", "attempts", "replay",
+)  # fmt: skip
 
 
 class SqlMailboxRepository:
@@ -150,10 +156,7 @@ class SqlMailboxRepository:
             return
         pg = staging.is_postgres(self._conn)
         if pg:
-            # Positions are the pull cursor: make them commit in order.
-            self._conn.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MAILBOX_LOCK_KEY}
-            )
+            self._lock_positions()
         instant = staging.as_is if pg else staging.sqlite_instant
         staging.write_rows(
             self._conn,
@@ -182,6 +185,29 @@ class SqlMailboxRepository:
                 for r in rows
             ],
         )
+
+    def deliver(self, rows: Sequence[DeliveryRow], *, at: datetime) -> None:
+        if not rows:
+            return
+        pg = staging.is_postgres(self._conn)
+        if pg:
+            self._lock_positions()
+        instant = at if pg else staging.sqlite_instant(at)
+        fields_text = staging.fields_text
+        staging.write_rows(
+            self._conn,
+            "mailbox",
+            _DELIVERY_NAMES,
+            [
+                (recipient, message_id, niss, flow, sender, rule_id, fields_text(fields), status,
+                 instant, instant, 0, 0)
+                for recipient, message_id, niss, flow, sender, rule_id, fields, status in rows
+            ],
+        )  # fmt: skip
+
+    def _lock_positions(self) -> None:
+        """Positions are the pull cursor: make them commit in order (PostgreSQL)."""
+        self._conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MAILBOX_LOCK_KEY})
 
     def page(
         self, recipient: str, *, after: int | None, limit: int
@@ -323,6 +349,12 @@ def _tracking(row: Row[Any]) -> TrackingEntry:
     )
 
 
+@lru_cache(maxsize=4096)
+def _iso_day(value: date | None) -> str:
+    """A date as a tracking hash covers it (ISO 8601, "" for none); a chunk's dates repeat."""
+    return value.isoformat() if value else ""
+
+
 def _chained(entry: TrackingEntry, holder: str, prev_hash: str, position: int) -> TrackingEntry:
     """``entry`` linked after ``prev_hash`` in ``holder``'s chain, hashed, at ``position``. The
     hash links the previous hash and the entry's content digest (domain.messages, format 2), so
@@ -385,11 +417,7 @@ class SqlTrackingLog:
         statement, one bulk write (``COPY`` on PostgreSQL)."""
         if not entries:
             return []
-        heads: dict[str, str] = {}
-        for entry in entries:
-            holder = entry.holder or entry.emitter
-            if holder not in heads:
-                heads[holder] = self._head(holder)
+        heads = self._heads(entry.holder or entry.emitter for entry in entries)
         positions = staging.next_positions(self._conn, "tracking", len(entries))
         stored: list[TrackingEntry] = []
         last: dict[str, int] = {}
@@ -402,10 +430,7 @@ class SqlTrackingLog:
         pg = staging.is_postgres(self._conn)
         instant = staging.as_is if pg else staging.sqlite_instant
         day = staging.as_is if pg else staging.sqlite_date
-        staging.write_rows(
-            self._conn,
-            "tracking",
-            _TRACKING_COLUMNS,
+        self._store(
             [
                 (
                     e.position,
@@ -425,7 +450,53 @@ class SqlTrackingLog:
                 )
                 for e in stored
             ],
+            heads,
+            last,
         )
+        return stored
+
+    def append_rows(self, rows: Sequence[EntryRow], *, at: datetime) -> None:
+        """``append`` for rows sent ``at``: each row's content digest computed from its text
+        fields (``domain.messages.content_digest_of``) and linked after its holder's head, in
+        order, without an entry object per row."""
+        if not rows:
+            return
+        heads = self._heads(row[8] for row in rows)
+        first = staging.next_positions(self._conn, "tracking", len(rows))[0]
+        pg = staging.is_postgres(self._conn)
+        sent_text = at.isoformat(timespec="microseconds")
+        sent = at if pg else staging.sqlite_instant(at)
+        day = staging.as_is if pg else staging.sqlite_date
+        iso = _iso_day
+        values: list[tuple[Any, ...]] = []
+        last: dict[str, int] = {}
+        position = first
+        for message_id, flow, emitter, recipient, niss, event_date, rule_id, status, holder, \
+                digest in rows:  # fmt: skip
+            content = content_digest_of(
+                (holder, message_id, flow, emitter, recipient, niss, iso(event_date),
+                 rule_id or "", sent_text, status, digest)
+            )  # fmt: skip
+            prev = heads[holder]
+            hashed = heads[holder] = link(prev, content)
+            last[holder] = position
+            values.append(
+                (position, emitter, message_id, flow, recipient, niss, day(event_date), rule_id,
+                 sent, status, prev, hashed, holder, digest)
+            )  # fmt: skip
+            position += 1
+        self._store(values, heads, last)
+
+    def _heads(self, holders: Iterable[str]) -> dict[str, str]:
+        """The head hash of each holder's chain, each locked for this transaction."""
+        return {holder: self._head(holder) for holder in dict.fromkeys(holders)}
+
+    def _store(
+        self, values: Sequence[Sequence[Any]], heads: Mapping[str, str], last: Mapping[str, int]
+    ) -> None:
+        """Write chained rows (``_TRACKING_COLUMNS``, stored forms) and move each holder's head
+        to its last one."""
+        staging.write_rows(self._conn, "tracking", _TRACKING_COLUMNS, values)
         h = t.tracking_heads.c
         for holder, head in heads.items():
             self._conn.execute(
@@ -433,7 +504,6 @@ class SqlTrackingLog:
                 .where(h.emitter == holder)
                 .values(hash=head, position=last[holder])
             )
-        return stored
 
     def select(
         self,

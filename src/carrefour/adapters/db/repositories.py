@@ -318,9 +318,10 @@ class SqlReplacementRepository:
     def replacements_of(self, nisses: Sequence[str]) -> dict[str, str]:
         if not nisses:
             return {}
-        c = t.niss_replacements.c
-        query = select(c.old_niss, c.new_niss).where(c.old_niss.in_(list(nisses)))
-        return {str(row.old_niss): str(row.new_niss) for row in self._conn.execute(query)}
+        rows = staging.rows_keyed(
+            self._conn, "niss_replacements", "old_niss, new_niss", "old_niss", nisses
+        )
+        return {str(old): str(new) for old, new in rows}
 
     def record(self, old_niss: str, new_niss: str, by: str, at: datetime) -> None:
         self._conn.execute(

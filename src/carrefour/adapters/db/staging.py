@@ -23,7 +23,11 @@ from carrefour.domain.periods import Period
 
 
 def driver(conn: Connection) -> Any:
-    """The DBAPI connection under ``conn`` (sqlite3 or psycopg), in the same transaction."""
+    """The DBAPI connection under ``conn`` (sqlite3 or psycopg), in the same transaction: the
+    transaction is begun here when no statement began it yet (SQLAlchemy begins lazily, at its
+    first statement), so a statement sent through the driver is never committed on its own."""
+    if not conn.in_transaction():
+        conn.begin()
     return conn.connection.driver_connection
 
 
@@ -42,7 +46,9 @@ def sqlite_instant(value: datetime | None) -> str | None:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
+@lru_cache(maxsize=4096)
 def sqlite_date(value: date | None) -> str | None:
+    """A date as SQLite stores it (ISO 8601); cached: a chunk's dates repeat."""
     return None if value is None else value.isoformat()
 
 
@@ -103,6 +109,36 @@ def next_positions(conn: Connection, table: str, count: int) -> list[int]:
     return list(range(last + 1, last + 1 + count))
 
 
+def rows_keyed(
+    conn: Connection, table: str, columns: str, key: str, keys: Sequence[str], where: str = ""
+) -> list[tuple[Any, ...]]:
+    """The ``columns`` of the rows of ``table`` whose ``key`` is one of ``keys`` (and that meet
+    ``where``, SQL of this package's constants), in one statement whatever the number of keys:
+    the set sent as one parameter (a JSON array read by ``json_each`` on SQLite, an array on
+    PostgreSQL) and joined with the table, the rows read through the driver."""
+    if not keys:
+        return []
+    raw = driver(conn)
+    extra = f" AND {where}" if where else ""
+    if is_postgres(conn):
+        with raw.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns} FROM {table} WHERE {key} = ANY(%s){extra}",  # noqa: S608 - constants
+                (list(keys),),
+            )
+            return list(cursor.fetchall())
+    cursor = raw.cursor()
+    try:
+        cursor.execute(
+            f"SELECT {columns} FROM json_each(?) s JOIN {table} ON {key} = s.value "  # noqa: S608 - constants
+            f"WHERE 1 = 1{extra}",
+            (json.dumps(list(keys)),),
+        )
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def lines_of_many(conn: Connection, nisses: Sequence[str]) -> list[IntegrationLine]:
     """The directory lines in force (not cancelled) of every NISS in ``nisses``, in (NISS,
     begin, id) order: the set sent as one parameter (a JSON array read by ``json_each`` on
@@ -121,7 +157,7 @@ def lines_of_many(conn: Connection, nisses: Sequence[str]) -> list[IntegrationLi
                 (list(nisses),),
             )
             rows = cursor.fetchall()
-        day = as_is
+        period = _pg_period
     else:
         cursor = raw.cursor()
         try:
@@ -134,7 +170,7 @@ def lines_of_many(conn: Connection, nisses: Sequence[str]) -> list[IntegrationLi
             rows = cursor.fetchall()
         finally:
             cursor.close()
-        day = _iso_date
+        period = _sqlite_period
     return [
         IntegrationLine(
             id=row[0],
@@ -142,10 +178,22 @@ def lines_of_many(conn: Connection, nisses: Sequence[str]) -> list[IntegrationLi
             institution=row[2],
             capacity=row[3],
             phase=int(row[4]),
-            period=Period(day(row[5]), None if row[6] is None else day(row[6])),
+            period=period(row[5], row[6]),
         )
         for row in rows
     ]
+
+
+@lru_cache(maxsize=4096)
+def _pg_period(begin: date, end: date | None) -> Period:
+    """A directory line's period (shared: the lines of a chunk repeat a few periods)."""
+    return Period(begin, end)
+
+
+@lru_cache(maxsize=4096)
+def _sqlite_period(begin: str, end: str | None) -> Period:
+    """``_pg_period`` from SQLite's stored text."""
+    return Period(_iso_date(begin), None if end is None else _iso_date(end))
 
 
 def as_is(value: Any) -> Any:

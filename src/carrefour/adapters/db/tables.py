@@ -137,8 +137,8 @@ messages = Table(
     Column("payload", JSON, nullable=False),
     Column("in_reply_to", String(32)),
     Column("created_at", UtcDateTime, nullable=False),
+    # Migration 0017 says which query needs each index of messages, mailbox and tracking.
     Index("ix_messages_id", "id"),
-    Index("ix_messages_in_reply_to", "in_reply_to"),
 )
 
 # One row per (recipient, message): the mailbox, and the delivery state of the message for it.
@@ -169,7 +169,7 @@ mailbox = Table(
     # The push worker's poll (status 'queued', a push recipient, next try due) and the dead
     # letters (status 'failed'): migration 0014 says which query needs each mailbox index.
     Index("ix_mailbox_due", "status", "recipient", "next_attempt_at"),
-    Index("ix_mailbox_niss", "niss"),
+    Index("ix_mailbox_message", "message_id"),
 )
 
 # The tracking file: append-only, one hash chain per holder (domain.messages.tracking_holder).

@@ -1,6 +1,7 @@
 """A message's canonical payload (what its digest and tracking entries cover) is the bytes of
-``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, whichever encoder
-writes it: a digest computed by another program from the stored JSON must match."""
+``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, whether the domain's
+standard-library encoder or the publishing path's fast one writes it: a digest computed by
+another program from the stored JSON must match."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carrefour.domain.messages import canonical_payload, payload_digest
+from carrefour.services.messages import canonical_bytes, encode
 
 scalars = (
     st.none()
@@ -41,19 +43,21 @@ def standard(payload: dict[str, Any]) -> bytes:
 @settings(max_examples=400)
 @given(flat)
 def test_a_flat_payload_is_the_standard_librarys_bytes(payload: dict[str, Any]) -> None:
-    assert canonical_payload(payload) == standard(payload)
+    assert canonical_bytes(payload) == canonical_payload(payload) == standard(payload)
 
 
 @settings(max_examples=150)
 @given(nested)
 def test_a_nested_payload_is_the_standard_librarys_bytes(payload: dict[str, Any]) -> None:
-    assert canonical_payload(payload) == standard(payload)
+    assert canonical_bytes(payload) == canonical_payload(payload) == standard(payload)
 
 
 def test_floats_written_with_an_exponent_keep_the_standard_form() -> None:
     payload = {"big": 1e16, "small": 1e-05, "huge": 1.5e300, "plain": 456.5, "zero": -0.0}
-    assert canonical_payload(payload) == (
-        b'{"big":1e+16,"huge":1.5e+300,"plain":456.5,"small":1e-05,"zero":-0.0}'
+    assert (
+        canonical_bytes(payload)
+        == canonical_payload(payload)
+        == (b'{"big":1e+16,"huge":1.5e+300,"plain":456.5,"small":1e-05,"zero":-0.0}')
     )
 
 
@@ -61,5 +65,6 @@ def test_the_digest_covers_sorted_keys_without_spaces() -> None:
 
     payload = {"niss": "68060105329", "days_worked": 60, "resumption": False, "end": None}
     text = b'{"days_worked":60,"end":null,"niss":"68060105329","resumption":false}'
-    assert canonical_payload(payload) == text
-    assert payload_digest(payload) == hashlib.sha256(text).hexdigest()
+    assert canonical_bytes(payload) == canonical_payload(payload) == text
+    assert encode(payload).digest == payload_digest(payload) == hashlib.sha256(text).hexdigest()
+    assert encode(payload).text == text.decode()

@@ -46,8 +46,6 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
-import msgspec
-
 from carrefour.domain.catalogue import ALL_FIELDS, Catalogue
 
 
@@ -149,32 +147,8 @@ _CANONICAL_ENCODER: Final = json.JSONEncoder(
 )
 
 
-#: The values msgspec writes exactly as ``json.dumps`` does (a float only between 1e-4 and
-#: 1e16, where neither writes an exponent; both write other floats in their own exponent form).
-_PLAIN: Final = frozenset({str, int, bool, type(None)})
-_SORTED_JSON: Final = msgspec.json.Encoder(order="sorted")
-
-
-def _plain(payload: Mapping[str, Any]) -> bool:
-    for key, value in payload.items():
-        kind = type(value)
-        if type(key) is not str:
-            return False
-        if kind in _PLAIN:
-            continue
-        if kind is float and (value == 0.0 or 1e-4 <= abs(value) < 1e16):
-            continue
-        return False
-    return True
-
-
 def canonical_payload(payload: Mapping[str, Any]) -> bytes:
-    """The canonical bytes of a message's payload, as its digest covers them: ``json.dumps``
-    with sorted keys, no spaces and UTF-8 text. A flat payload of strings, integers, booleans,
-    nulls and plainly written floats (every voucher) is written by msgspec, the same bytes about
-    ten times faster; any other payload by the standard library."""
-    if _plain(payload):
-        return _SORTED_JSON.encode(payload)
+    """The canonical bytes of a message's payload, as its digest covers them."""
     return _CANONICAL_ENCODER.encode(payload).encode()
 
 

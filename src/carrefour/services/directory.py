@@ -40,12 +40,17 @@ def current_niss(uow: UnitOfWork, text: str) -> str:
     niss = parse_niss(text).value
     replacement = uow.replacements.replacement_of(niss)
     if replacement is not None:
-        raise NissReplaced(
-            f"NISS {niss} was replaced by {replacement}; use the new NISS",
-            old_niss=niss,
-            new_niss=replacement,
-        )
+        raise replaced_error(niss, replacement)
     return niss
+
+
+def replaced_error(niss: str, replacement: str) -> NissReplaced:
+    """The refusal of ``niss``, replaced by ``replacement``."""
+    return NissReplaced(
+        f"NISS {niss} was replaced by {replacement}; use the new NISS",
+        old_niss=niss,
+        new_niss=replacement,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,12 +219,12 @@ def _bulk_ids(count: int) -> list[str]:
 
 
 class _Loader:
-    """The checks of one bulk load by ``caller``: those of ``integrate``, with what many lines
-    share worked out once. A line's capacity, phase and period are checked once per distinct
-    shape (a chunk's lines have a few); its NISS by its check digits, the earliest birth date of
-    its first six digits (and century) parsed once. A line the quick checks do not clear is
-    checked again in full, which gives it the error (and the order of errors) of
-    ``integrate``."""
+    """The checks of one bulk load by ``caller``: those of ``integrate``, in its order, with
+    what many lines share worked out once. A line's period, capacity, phase and bounds are
+    checked once per distinct shape (a chunk's lines have a few); its NISS by its check digits,
+    the earliest birth date of its first six digits (and century) parsed once. A line the quick
+    checks do not clear is checked again in full, which gives it the error ``integrate``
+    gives."""
 
     def __init__(self, caller: Institution) -> None:
         self.caller = caller
@@ -231,22 +236,23 @@ class _Loader:
         self, uow: UnitOfWork, chunk: Sequence[tuple[int, LoadFields]]
     ) -> tuple[int, list[LoadError]]:
         """Check and write one chunk (one transaction); the count loaded and the refused lines."""
-        caller = self.caller
         today = uow.clock.today()
-        allowed = frozenset(uow.catalogue.integrable_capacities(caller))
+        allowed = frozenset(uow.catalogue.integrable_capacities(self.caller))
+        # Each shape met, or None when one of its checks refuses it (its lines are then checked
+        # in full, which finds the error integrate gives first).
         shapes: dict[tuple[object, ...], LineShape | None] = {}
         errors: list[LoadError] = []
         candidates: list[tuple[int, str, LineShape]] = []
+        out_of_bounds: list[tuple[int, str, CarrefourError]] = []
         birth_of = self._birth
         for number, fields in chunk:
             niss, capacity, phase, begin, end = fields
-            shape: LineShape | None = None
             if type(niss) is str and niss and capacity and begin:
                 key = (capacity, phase, begin, end)
                 try:
                     shape = shapes[key]
                 except KeyError:
-                    shape = shapes[key] = self._quick_shape(uow, key, today, allowed)
+                    shape = shapes[key] = self._clean_shape(uow, key, today, allowed)
                 except TypeError:  # a value that is not text (JSON): checked in full below
                     shape = None
                 if shape is not None:
@@ -255,11 +261,16 @@ class _Loader:
                         candidates.append((number, niss, shape))
                         continue
             try:
-                candidates.append((number, *self._checked(uow, fields, today, allowed)))
+                person, shape, refusal = self._checked(uow, fields, today, allowed)
             except CarrefourError as error:
                 errors.append(LoadError(number, error.code, error.detail))
-        accepted = self._without_clashes(uow, candidates, errors)
-        uow.directory.add_new(caller.id, accepted, uow.clock.now())
+                continue
+            if refusal is None:
+                candidates.append((number, person, shape))
+            else:
+                out_of_bounds.append((number, person, refusal))
+        accepted = self._without_clashes(uow, candidates, out_of_bounds, errors)
+        uow.directory.add_new(self.caller.id, accepted, uow.clock.now())
         uow.commit()
         return len(accepted), errors
 
@@ -269,8 +280,7 @@ class _Loader:
         ``parse_niss``'s for the first NISS of the same six digits and century."""
         if len(niss) != NISS_LENGTH or not niss.isascii() or not niss.isdigit():
             return None
-        number = int(niss)
-        first_nine, check = divmod(number, 100)
+        first_nine, check = divmod(int(niss), 100)
         if check == 97 - first_nine % 97:
             births = self._births_1900
         elif check == 97 - (first_nine + _FROM_2000) % 97:
@@ -291,67 +301,82 @@ class _Loader:
         births[prefix] = birth
         return birth
 
-    def _quick_shape(
-        self, uow: UnitOfWork, key: tuple[object, ...], today: date, allowed: frozenset[str]
+    def _clean_shape(
+        self, uow: UnitOfWork, fields: Sequence[object], today: date, allowed: frozenset[str]
     ) -> LineShape | None:
+        """The shape of ``fields`` (``capacity, phase, begin, end``) if it passes every check
+        but the person's (birth, replacement, overlap); otherwise ``None``."""
         try:
-            return self._shape(uow, key, today, allowed)
+            shape = self._shape(uow, fields)
+            self._check_limits(uow, shape, today, allowed)
         except CarrefourError:
             return None
+        return shape
 
-    def _shape(
-        self, uow: UnitOfWork, fields: Sequence[object], today: date, allowed: frozenset[str]
-    ) -> LineShape:
-        """The capacity, phase and period of a line (``capacity, phase, begin, end``) checked as
-        ``integrate`` checks them: a capacity of the caller's sector it may hold, a phase of the
-        catalogue, a period within the retroactivity limit."""
+    def _shape(self, uow: UnitOfWork, fields: Sequence[object]) -> LineShape:
+        """The period, capacity and phase of a line (``capacity, phase, begin, end``), checked
+        as ``integrate`` checks them before it looks at the directory: dates that are dates, an
+        end not before the begin, a capacity of the caller's sector, a whole phase."""
         capacity_field, phase_field, begin, end = fields
+        period = Period(_parse_day(str(begin)), _parse_day(str(end)) if end else None)
         capacity = str(capacity_field).strip()
         uow.catalogue.capacity(self.caller.sector, capacity)
-        phase_text = str(phase_field or "1").strip()
+        phase_text = "1" if phase_field is None or phase_field == "" else str(phase_field).strip()
         if not phase_text.isdigit():
             raise InvalidInput(f"phase {phase_text!r} is not a whole number >= 0", phase=phase_text)
-        period = Period(_parse_day(str(begin)), _parse_day(str(end)) if end else None)
-        shape = LineShape(capacity, int(phase_text), period)
+        return LineShape(capacity, int(phase_text), period)
+
+    def _check_limits(
+        self, uow: UnitOfWork, shape: LineShape, today: date, allowed: frozenset[str]
+    ) -> None:
         rules.check_limits(
             shape, caller=self.caller, catalogue=uow.catalogue, today=today, allowed=allowed
         )
-        return shape
 
     def _checked(
         self, uow: UnitOfWork, fields: LoadFields, today: date, allowed: frozenset[str]
-    ) -> tuple[str, LineShape]:
-        """One line checked in full, in the order ``integrate`` checks its command: fields
-        present, NISS, capacity, phase, period, bounds."""
+    ) -> tuple[str, LineShape, CarrefourError | None]:
+        """One line checked in full: its NISS, its shape and the bound it is out of, if any
+        (``integrate`` reports a replaced NISS before a bound: the load reads the replacements
+        of a whole chunk at once, later). Raises the error of a line refused before."""
         niss, capacity, phase, begin, end = fields
         present = {"niss": niss, "capacity": capacity, "begin": begin}
         missing = [name for name, value in present.items() if not value]
         if missing:
             raise InvalidInput(f"missing {', '.join(missing)}", fields=missing)
         parsed = parse_niss(str(niss))
-        shape = self._shape(uow, (capacity, phase, begin, end), today, allowed)
-        line = shape.line(id="", niss=parsed.value, institution=self.caller.id)
-        rules.check_birth(line, parsed.earliest_birth_date)
-        return parsed.value, shape
+        shape = self._shape(uow, (capacity, phase, begin, end))
+        try:
+            self._check_limits(uow, shape, today, allowed)
+            line = shape.line(id="", niss=parsed.value, institution=self.caller.id)
+            rules.check_birth(line, parsed.earliest_birth_date)
+        except CarrefourError as refusal:
+            return parsed.value, shape, refusal
+        return parsed.value, shape, None
 
     def _without_clashes(
         self,
         uow: UnitOfWork,
         candidates: Sequence[tuple[int, str, LineShape]],
+        out_of_bounds: Sequence[tuple[int, str, CarrefourError]],
         errors: list[LoadError],
     ) -> list[NewLine]:
         """The candidates that are not replaced NISS and overlap no line of the same (NISS,
         institution, capacity), in the directory or earlier in the file, each with its new id;
-        the others added to ``errors``. The directory lines of the chunk's persons are read in
-        one statement; only the lines of a (NISS, capacity) held already or met twice in the
-        chunk are compared."""
+        the others, and the lines out of bounds, added to ``errors``. The replacements and the
+        caller's directory lines of the chunk's persons are read in one statement each; only
+        the lines of a (NISS, capacity) held already or met twice in the chunk are compared."""
         caller = self.caller.id
-        nisses = list(dict.fromkeys(niss for _, niss, _ in candidates))
+        persons = [niss for _, niss, _ in candidates] + [niss for _, niss, _ in out_of_bounds]
+        nisses = list(dict.fromkeys(persons))
         replaced = uow.replacements.replacements_of(nisses)
+        for number, niss, refusal in out_of_bounds:
+            if niss in replaced:
+                refusal = replaced_error(niss, replaced[niss])
+            errors.append(LoadError(number, refusal.code, refusal.detail))
         held: dict[tuple[str, str], list[IntegrationLine]] = {}
-        for line in uow.directory.lines_of_many(nisses):
-            if line.institution == caller:
-                held.setdefault((line.niss, line.capacity), []).append(line)
+        for line in uow.directory.lines_held(caller, nisses):
+            held.setdefault((line.niss, line.capacity), []).append(line)
         keys = [(niss, shape.capacity) for _, niss, shape in candidates]
         contested = {key for key, count in Counter(keys).items() if count > 1}
         contested.update(held)
@@ -365,7 +390,7 @@ class _Loader:
         for (number, niss, shape), key, line_id in zip(candidates, keys, ids, strict=True):
             try:
                 if niss in replaced:
-                    current_niss(uow, niss)  # raises NissReplaced, with the new number
+                    raise replaced_error(niss, replaced[niss])
                 if key in contested:
                     same = held.setdefault(key, [])
                     line = shape.line(id=line_id, niss=niss, institution=caller)

@@ -235,6 +235,10 @@ class DirectoryRepository(Protocol):
 
     def lines_of_many(self, nisses: Sequence[str]) -> list[IntegrationLine]: ...
 
+    def lines_held(self, institution: str, nisses: Sequence[str]) -> list[IntegrationLine]:
+        """The lines in force of ``institution`` for each of ``nisses`` (valid NISS)."""
+        ...
+
     def persons_of(
         self, institution_id: str, *, at: date | None, after: str | None, limit: int
     ) -> list[IntegrationLine]: ...

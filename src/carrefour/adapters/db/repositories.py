@@ -196,9 +196,11 @@ _NEW_LINE_COLUMNS = (
 def _new_line_rows(
     pg: bool, institution: str, lines: Sequence[NewLine], at: datetime
 ) -> Iterator[tuple[Any, ...]]:
-    """The ``person_lines`` rows of new lines in the dialect's stored form (``staging``)."""
-    moment = at if pg else staging.sqlite_instant(at)
-    day = staging.as_is if pg else staging.sqlite_date
+    """The ``person_lines`` rows of new lines in the dialect's stored form (``staging``); for
+    PostgreSQL's ``COPY`` every value is the text the server reads (a date ISO 8601, the instant
+    with its offset), which the driver sends as it is. What a shape's lines share is converted
+    once per shape."""
+    moment = at.isoformat() if pg else staging.sqlite_instant(at)
     tails: dict[int, tuple[Any, ...]] = {}
     for niss, line_id, shape in lines:
         tail = tails.get(id(shape))
@@ -207,9 +209,9 @@ def _new_line_rows(
             tail = tails[id(shape)] = (
                 institution,
                 shape.capacity,
-                shape.phase,
-                day(period.begin),
-                day(period.end),
+                str(shape.phase) if pg else shape.phase,
+                period.begin.isoformat(),
+                staging.sqlite_date(period.end),
                 moment,
                 moment,
                 "integrated",
@@ -256,6 +258,9 @@ class SqlDirectoryRepository:
 
     def lines_of_many(self, nisses: Sequence[str]) -> list[IntegrationLine]:
         return staging.lines_of_many(self._conn, nisses)
+
+    def lines_held(self, institution: str, nisses: Sequence[str]) -> list[IntegrationLine]:
+        return staging.lines_held(self._conn, institution, nisses)
 
     def persons_of(
         self, institution_id: str, *, at: date | None, after: str | None, limit: int

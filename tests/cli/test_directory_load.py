@@ -4,6 +4,7 @@ number and the rest loaded, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from carrefour.bootstrap import bootstrap
@@ -101,7 +102,7 @@ def test_a_csv_without_its_header_line_is_refused_whole(cli: Cli, tmp_path: Path
 def test_a_json_lines_load_reads_numbers_nulls_and_other_keys_as_json_gives_them(
     cli: Cli, database_url: str, tmp_path: Path
 ) -> None:
-    people = [make_niss() for _ in range(3)]
+    people = [make_niss(born=date(1970, 5, 1)) for _ in range(3)]  # no leading 0: a number
     line = {"capacity": "001", "begin": "2024-01-01"}
     records = [
         json.dumps({**line, "niss": people[0], "phase": 0, "end": None, "note": "ignored"}),
@@ -110,15 +111,19 @@ def test_a_json_lines_load_reads_numbers_nulls_and_other_keys_as_json_gives_them
         json.dumps([people[2], "001", 1, "2024-01-01"]),  # line 4: not an object
         json.dumps({**line, "niss": int(people[2])}),  # its NISS as a number
         json.dumps({**line, "niss": people[2], "phase": "x", "begin": "2024-02-01"}),  # line 6
+        json.dumps({**line, "niss": make_niss(), "phase": 1.0}),  # line 7: 1.0 is not 1
+        json.dumps({**line, "niss": make_niss(), "phase": True}),  # line 8
     ]
     path = tmp_path / "lines.ndjson"
     path.write_text("\n".join(records) + "\n")
 
     out = cli("directory", "load", str(path), "--as", "mut-100", code=1)
 
-    assert "3 lines loaded, 2 refused" in out
+    assert "3 lines loaded, 4 refused" in out
     assert "line 4: invalid-input: missing niss, capacity, begin" in out
     assert "line 6: invalid-input: phase 'x'" in out
+    assert "line 7: invalid-input: phase '1.0'" in out
+    assert "line 8: invalid-input: phase 'True'" in out
     assert _lines_of(database_url, people[0]) == ["2024-01-01/"]
     assert _lines_of(database_url, people[1]) == ["2024-01-01/2024-06-30"]
     assert _lines_of(database_url, people[2]) == ["2024-01-01/"]

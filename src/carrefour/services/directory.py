@@ -209,6 +209,9 @@ _BIRTHS_KEPT = 100_000
 
 #: A bulk line's fields, in ``LOAD_FIELDS`` order (``None`` or empty when absent).
 LoadFields = Sequence[object]
+#: The phases the quick checks take (JSON's ``true`` and ``1.0`` equal ``1`` as keys, and are
+#: not phases: those lines are checked in full).
+_PHASE_TYPES = frozenset({str, int, type(None)})
 
 
 def _bulk_ids(count: int) -> list[str]:
@@ -247,7 +250,7 @@ class _Loader:
         birth_of = self._birth
         for number, fields in chunk:
             niss, capacity, phase, begin, end = fields
-            if type(niss) is str and niss and capacity and begin:
+            if type(niss) is str and niss and capacity and begin and type(phase) in _PHASE_TYPES:
                 key = (capacity, phase, begin, end)
                 try:
                     shape = shapes[key]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
-import json
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import msgspec
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -128,38 +130,91 @@ def replace(
     console.print(f"{format_niss(old_niss)} is replaced by {format_niss(new_niss)}")
 
 
-def _read_lines(
-    path: Path, counted: io.BufferedReader
-) -> Iterator[tuple[int, Mapping[str, object]]]:
+class _JsonLine(msgspec.Struct):
+    """The fields of a JSON Lines bulk line (any other key is ignored)."""
+
+    niss: object = None
+    capacity: object = None
+    phase: object = None
+    begin: object = None
+    end: object = None
+
+
+_decode_json_line = msgspec.json.Decoder(_JsonLine).decode
+_UNREADABLE: tuple[object, ...] = (None,) * len(service.LOAD_FIELDS)
+
+
+def _read_lines(path: Path, raw: io.BufferedReader) -> Iterator[tuple[int, service.LoadFields]]:
     """``(line number, fields)`` of a CSV file (a header line names the columns) or, for
-    ``.jsonl``/``.ndjson``, of a JSON Lines file; an unreadable line has no fields."""
-    text = io.TextIOWrapper(counted, encoding="utf-8", newline="")
+    ``.jsonl``/``.ndjson``, of a JSON Lines file, the fields in ``LOAD_FIELDS`` order; an
+    unreadable line has no fields."""
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+        yield from _json_lines(raw)
+        return
+    text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
     try:
-        yield from _parse_lines(path, text)
+        yield from _csv_lines(path, text)
     finally:
         text.detach()  # the caller's file stays open: it measures the progress on it
 
 
-def _parse_lines(path: Path, text: io.TextIOWrapper) -> Iterator[tuple[int, Mapping[str, object]]]:
-    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        for number, raw in enumerate(text, start=1):
-            if not raw.strip():
-                continue
-            try:
-                value = json.loads(raw)
-            except ValueError:
-                value = None
-            yield number, value if isinstance(value, dict) else {"niss": None}
-        return
-    reader = csv.DictReader(text)
-    unknown = set(reader.fieldnames or ()) - set(service.LOAD_FIELDS)
-    if "niss" not in (reader.fieldnames or ()) or unknown:
+def _json_lines(raw: io.BufferedReader) -> Iterator[tuple[int, service.LoadFields]]:
+    for number, line in enumerate(raw, start=1):
+        if not line.strip():
+            continue
+        try:
+            value = _decode_json_line(line)
+        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+            yield number, _UNREADABLE
+            continue
+        yield number, (value.niss, value.capacity, value.phase, value.begin, value.end)
+
+
+def _csv_lines(path: Path, text: io.TextIOWrapper) -> Iterator[tuple[int, service.LoadFields]]:
+    reader = csv.reader(text)
+    header = next(reader, [])
+    unknown = set(header) - set(service.LOAD_FIELDS)
+    if "niss" not in header or unknown:
         raise InvalidInput(
             f"the first line of {path} must name the columns {', '.join(service.LOAD_FIELDS)}"
             + (f" (unknown: {', '.join(sorted(unknown))})" if unknown else "")
         )
+    where = {name: index for index, name in enumerate(header)}
+    if tuple(header) == service.LOAD_FIELDS:
+        for row in reader:  # the usual file: its rows are the fields as they are
+            if len(row) == len(header):
+                yield reader.line_num, row
+            elif row:
+                yield reader.line_num, _fields(row, where)
+        return
     for row in reader:
-        yield reader.line_num, row
+        if row:
+            yield reader.line_num, _fields(row, where)
+
+
+def _fields(row: list[str], where: Mapping[str, int]) -> tuple[str | None, ...]:
+    """A CSV row's fields in ``LOAD_FIELDS`` order (``None`` for a column the file or the row
+    lacks)."""
+    width = len(row)
+    return tuple(
+        row[where[name]] if name in where and where[name] < width else None
+        for name in service.LOAD_FIELDS
+    )
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector off for the length of a load. A chunk's lines are many
+    small tuples and lists with no cycles (freed as soon as they are written), and the collector
+    would otherwise walk them again and again: about half of the time spent reading and checking
+    a file."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @app.command()
@@ -170,7 +225,7 @@ def load(
     errors_to: Annotated[
         Path | None, typer.Option("--errors", help="write every refused line here (CSV)")
     ] = None,
-    chunk: Annotated[int, typer.Option(min=1, help="lines per transaction")] = 20_000,
+    chunk: Annotated[int, typer.Option(min=1, help="lines per transaction")] = 50_000,
     database_url: DatabaseOption = None,
 ) -> None:
     """Integrate many persons at once (form I605 per line: niss, capacity, phase, begin, end).
@@ -191,14 +246,15 @@ def load(
                     description=f"{report.loaded:,} loaded, {len(report.errors):,} refused",
                 )
 
-            report = service.load_integrations(
-                hub.uow,
-                caller=caller,
-                lines=_read_lines(file, raw),
-                source=file.name,
-                chunk_size=chunk,
-                progress=advance,
-            )
+            with _without_cycle_collection():
+                report = service.load_integrations(
+                    hub.uow,
+                    caller=caller,
+                    lines=_read_lines(file, raw),
+                    source=file.name,
+                    chunk_size=chunk,
+                    progress=advance,
+                )
     console.print(f"{report.loaded:,} lines loaded, {len(report.errors):,} refused")
     for error in report.errors[:20]:
         console.print(f"  line {error.line}: {error.code}: {error.detail}", highlight=False)

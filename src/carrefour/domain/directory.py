@@ -41,6 +41,24 @@ class IntegrationLine:
         return self.period.contains(day)
 
 
+@dataclass(frozen=True, slots=True)
+class LineShape:
+    """What the lines of a bulk load share, the person aside: capacity, phase and period (most
+    lines of a file have one of a few shapes, each checked once)."""
+
+    capacity: str
+    phase: int
+    period: Period
+
+    def line(self, *, id: str, niss: str, institution: str) -> IntegrationLine:
+        """The line of this shape for ``niss``."""
+        return IntegrationLine(id, niss, institution, self.capacity, self.phase, self.period)
+
+
+#: A new line of a bulk load: its NISS, its id and its shape (the institution is the loader's).
+NewLine = tuple[str, str, LineShape]
+
+
 def lines_on(lines: Iterable[IntegrationLine], day: date) -> list[IntegrationLine]:
     """The lines in force on ``day``: the routing query "who knows this NISS on this date"."""
     return [line for line in lines if line.covers(day)]
@@ -97,6 +115,22 @@ def check_bounds(
 
     A bulk load checking many lines of one caller passes ``allowed`` (the caller's
     ``integrable_capacities``, worked out once) and each NISS's earliest ``birth`` date."""
+    shape = LineShape(line.capacity, line.phase, line.period)
+    check_limits(shape, caller=caller, catalogue=catalogue, today=today, allowed=allowed)
+    check_birth(line, parse_niss(line.niss).earliest_birth_date if birth is None else birth)
+
+
+def check_limits(
+    line: LineShape,
+    *,
+    caller: Institution,
+    catalogue: Catalogue,
+    today: date,
+    allowed: Collection[str] | None = None,
+) -> None:
+    """The bounds of ``check_bounds`` that do not depend on the person: the phase, the capacity
+    the caller's sector may hold and the retroactivity limit. A bulk load checks them once for
+    every line of the same capacity, phase and period."""
     if catalogue.phases and line.phase not in catalogue.phases:
         known = ", ".join(f"{value} ({label})" for value, label in sorted(catalogue.phases.items()))
         raise InvalidPhase(
@@ -125,8 +159,11 @@ def check_bounds(
             begin=begin.isoformat(),
             earliest=earliest.isoformat(),
         )
-    if birth is None:
-        birth = parse_niss(line.niss).earliest_birth_date
+
+
+def check_birth(line: IntegrationLine, birth: date) -> None:
+    """Refuse a line that begins before ``birth``, the earliest birth date its NISS carries."""
+    begin = line.period.begin
     if begin < birth:
         raise BeginBeforeBirth(
             f"begin {begin.isoformat()} is before the birth date NISS {line.niss} carries "

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -11,9 +12,15 @@ from itertools import islice
 
 from carrefour.domain import directory as rules
 from carrefour.domain.catalogue import Action, Institution
-from carrefour.domain.directory import IntegrationLine
-from carrefour.domain.errors import CarrefourError, InvalidInput, NissReplaced, NotFound
-from carrefour.domain.identifiers import parse_niss
+from carrefour.domain.directory import IntegrationLine, LineShape, NewLine
+from carrefour.domain.errors import (
+    CarrefourError,
+    InvalidInput,
+    InvalidNiss,
+    NissReplaced,
+    NotFound,
+)
+from carrefour.domain.identifiers import NISS_LENGTH, parse_niss
 from carrefour.domain.periods import Period, parse_date
 from carrefour.services.consultations import require
 from carrefour.services.ids import new_id
@@ -33,12 +40,17 @@ def current_niss(uow: UnitOfWork, text: str) -> str:
     niss = parse_niss(text).value
     replacement = uow.replacements.replacement_of(niss)
     if replacement is not None:
-        raise NissReplaced(
-            f"NISS {niss} was replaced by {replacement}; use the new NISS",
-            old_niss=niss,
-            new_niss=replacement,
-        )
+        raise replaced_error(niss, replacement)
     return niss
+
+
+def replaced_error(niss: str, replacement: str) -> NissReplaced:
+    """The refusal of ``niss``, replaced by ``replacement``."""
+    return NissReplaced(
+        f"NISS {niss} was replaced by {replacement}; use the new NISS",
+        old_niss=niss,
+        new_niss=replacement,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,110 +210,236 @@ class LoadReport:
 #: The dates of a bulk file repeat (quarter and year starts): each is parsed once.
 _parse_day = lru_cache(maxsize=4096)(parse_date)
 
+#: ``2`` followed by the first nine digits of a NISS, for a birth from 2000 on.
+_FROM_2000 = 2_000_000_000
+#: How many birth prefixes a load remembers before it starts over (memory stays bounded).
+_BIRTHS_KEPT = 100_000
 
-def _bulk_ids(count: int) -> Iterator[str]:
+#: A bulk line's fields, in ``LOAD_FIELDS`` order (``None`` or empty when absent).
+LoadFields = Sequence[object]
+#: The phases the quick checks take (JSON's ``true`` and ``1.0`` equal ``1`` as keys, and are
+#: not phases: those lines are checked in full).
+_PHASE_TYPES = frozenset({str, int, type(None)})
+
+
+def _bulk_ids(count: int) -> list[str]:
     """``count`` new random identifiers of 32 hex digits (as ``new_id``), from one read of the
     system's random source."""
     pool = os.urandom(16 * count).hex()
-    return (pool[i : i + 32] for i in range(0, 32 * count, 32))
+    return [pool[i : i + 32] for i in range(0, 32 * count, 32)]
 
 
-def _candidate(
-    uow: UnitOfWork,
-    caller: Institution,
-    raw: Mapping[str, object],
-    line_id: str,
-    allowed: frozenset[str],
-) -> IntegrationLine:
-    """One bulk line checked as ``integrate`` checks its command (but the directory)."""
-    missing = [name for name in ("niss", "capacity", "begin") if not raw.get(name)]
-    if missing:
-        raise InvalidInput(f"missing {', '.join(missing)}", fields=missing)
-    parsed = parse_niss(str(raw["niss"]))
-    capacity = str(raw["capacity"]).strip()
-    uow.catalogue.capacity(caller.sector, capacity)
-    phase_text = str(raw.get("phase") or "1").strip()
-    if not phase_text.isdigit():
-        raise InvalidInput(f"phase {phase_text!r} is not a whole number >= 0", phase=phase_text)
-    end = raw.get("end")
-    period = Period(_parse_day(str(raw["begin"])), _parse_day(str(end)) if end else None)
-    line = IntegrationLine(
-        id=line_id,
-        niss=parsed.value,
-        institution=caller.id,
-        capacity=capacity,
-        phase=int(phase_text),
-        period=period,
-    )
-    rules.check_bounds(
-        line,
-        caller=caller,
-        catalogue=uow.catalogue,
-        today=uow.clock.today(),
-        allowed=allowed,
-        birth=parsed.earliest_birth_date,
-    )
-    return line
+class _Loader:
+    """The checks of one bulk load by ``caller``: those of ``integrate``, in its order, with
+    what many lines share worked out once. A line's period, capacity, phase and bounds are
+    checked once per distinct shape (a chunk's lines have a few); its NISS by its check digits,
+    the earliest birth date of its first six digits (and century) parsed once. A line the quick
+    checks do not clear is checked again in full, which gives it the error ``integrate``
+    gives."""
 
+    def __init__(self, caller: Institution) -> None:
+        self.caller = caller
+        # The earliest birth date of the first six digits, for a birth before 2000 and from 2000.
+        self._births_1900: dict[str, date | None] = {}
+        self._births_2000: dict[str, date | None] = {}
 
-def _load_chunk(
-    uow: UnitOfWork, caller: Institution, chunk: list[tuple[int, Mapping[str, object]]]
-) -> tuple[int, list[LoadError]]:
-    errors: list[LoadError] = []
-    candidates: list[tuple[int, IntegrationLine]] = []
-    ids = _bulk_ids(len(chunk))
-    allowed = frozenset(uow.catalogue.integrable_capacities(caller))
-    for (number, raw), line_id in zip(chunk, ids, strict=True):
+    def load_chunk(
+        self, uow: UnitOfWork, chunk: Sequence[tuple[int, LoadFields]]
+    ) -> tuple[int, list[LoadError]]:
+        """Check and write one chunk (one transaction); the count loaded and the refused lines."""
+        today = uow.clock.today()
+        allowed = frozenset(uow.catalogue.integrable_capacities(self.caller))
+        # Each shape met, or None when one of its checks refuses it (its lines are then checked
+        # in full, which finds the error integrate gives first).
+        shapes: dict[tuple[object, ...], LineShape | None] = {}
+        errors: list[LoadError] = []
+        candidates: list[tuple[int, str, LineShape]] = []
+        out_of_bounds: list[tuple[int, str, CarrefourError]] = []
+        birth_of = self._birth
+        for number, fields in chunk:
+            niss, capacity, phase, begin, end = fields
+            if type(niss) is str and niss and capacity and begin and type(phase) in _PHASE_TYPES:
+                key = (capacity, phase, begin, end)
+                try:
+                    shape = shapes[key]
+                except KeyError:
+                    shape = shapes[key] = self._clean_shape(uow, key, today, allowed)
+                except TypeError:  # a value that is not text (JSON): checked in full below
+                    shape = None
+                if shape is not None:
+                    birth = birth_of(niss)
+                    if birth is not None and shape.period.begin >= birth:
+                        candidates.append((number, niss, shape))
+                        continue
+            try:
+                person, shape, refusal = self._checked(uow, fields, today, allowed)
+            except CarrefourError as error:
+                errors.append(LoadError(number, error.code, error.detail))
+                continue
+            if refusal is None:
+                candidates.append((number, person, shape))
+            else:
+                out_of_bounds.append((number, person, refusal))
+        accepted = self._without_clashes(uow, candidates, out_of_bounds, errors)
+        uow.directory.add_new(self.caller.id, accepted, uow.clock.now())
+        uow.commit()
+        return len(accepted), errors
+
+    def _birth(self, niss: str) -> date | None:
+        """The earliest birth date of a plain NISS (11 digits) whose check digits match, or
+        ``None`` (``parse_niss`` then decides). The check digits tell the century; the date is
+        ``parse_niss``'s for the first NISS of the same six digits and century."""
+        if len(niss) != NISS_LENGTH or not niss.isascii() or not niss.isdigit():
+            return None
+        first_nine, check = divmod(int(niss), 100)
+        if check == 97 - first_nine % 97:
+            births = self._births_1900
+        elif check == 97 - (first_nine + _FROM_2000) % 97:
+            births = self._births_2000
+        else:
+            return None
+        prefix = niss[:6]
         try:
-            candidates.append((number, _candidate(uow, caller, raw, line_id, allowed)))
-        except CarrefourError as error:
-            errors.append(LoadError(number, error.code, error.detail))
-    nisses = sorted({line.niss for _, line in candidates})
-    replaced = uow.replacements.replacements_of(nisses)
-    held: dict[tuple[str, str], list[IntegrationLine]] = {}
-    for line in uow.directory.lines_of_many(nisses):
-        if line.institution == caller.id:
+            return births[prefix]
+        except KeyError:
+            pass
+        if len(births) >= _BIRTHS_KEPT:
+            births.clear()
+        try:
+            birth: date | None = parse_niss(niss).earliest_birth_date
+        except InvalidNiss:
+            birth = None
+        births[prefix] = birth
+        return birth
+
+    def _clean_shape(
+        self, uow: UnitOfWork, fields: Sequence[object], today: date, allowed: frozenset[str]
+    ) -> LineShape | None:
+        """The shape of ``fields`` (``capacity, phase, begin, end``) if it passes every check
+        but the person's (birth, replacement, overlap); otherwise ``None``."""
+        try:
+            shape = self._shape(uow, fields)
+            self._check_limits(uow, shape, today, allowed)
+        except CarrefourError:
+            return None
+        return shape
+
+    def _shape(self, uow: UnitOfWork, fields: Sequence[object]) -> LineShape:
+        """The period, capacity and phase of a line (``capacity, phase, begin, end``), checked
+        as ``integrate`` checks them before it looks at the directory: dates that are dates, an
+        end not before the begin, a capacity of the caller's sector, a whole phase."""
+        capacity_field, phase_field, begin, end = fields
+        period = Period(_parse_day(str(begin)), _parse_day(str(end)) if end else None)
+        capacity = str(capacity_field).strip()
+        uow.catalogue.capacity(self.caller.sector, capacity)
+        phase_text = "1" if phase_field is None or phase_field == "" else str(phase_field).strip()
+        if not phase_text.isdigit():
+            raise InvalidInput(f"phase {phase_text!r} is not a whole number >= 0", phase=phase_text)
+        return LineShape(capacity, int(phase_text), period)
+
+    def _check_limits(
+        self, uow: UnitOfWork, shape: LineShape, today: date, allowed: frozenset[str]
+    ) -> None:
+        rules.check_limits(
+            shape, caller=self.caller, catalogue=uow.catalogue, today=today, allowed=allowed
+        )
+
+    def _checked(
+        self, uow: UnitOfWork, fields: LoadFields, today: date, allowed: frozenset[str]
+    ) -> tuple[str, LineShape, CarrefourError | None]:
+        """One line checked in full: its NISS, its shape and the bound it is out of, if any
+        (``integrate`` reports a replaced NISS before a bound: the load reads the replacements
+        of a whole chunk at once, later). Raises the error of a line refused before."""
+        niss, capacity, phase, begin, end = fields
+        present = {"niss": niss, "capacity": capacity, "begin": begin}
+        missing = [name for name, value in present.items() if not value]
+        if missing:
+            raise InvalidInput(f"missing {', '.join(missing)}", fields=missing)
+        parsed = parse_niss(str(niss))
+        shape = self._shape(uow, (capacity, phase, begin, end))
+        try:
+            self._check_limits(uow, shape, today, allowed)
+            line = shape.line(id="", niss=parsed.value, institution=self.caller.id)
+            rules.check_birth(line, parsed.earliest_birth_date)
+        except CarrefourError as refusal:
+            return parsed.value, shape, refusal
+        return parsed.value, shape, None
+
+    def _without_clashes(
+        self,
+        uow: UnitOfWork,
+        candidates: Sequence[tuple[int, str, LineShape]],
+        out_of_bounds: Sequence[tuple[int, str, CarrefourError]],
+        errors: list[LoadError],
+    ) -> list[NewLine]:
+        """The candidates that are not replaced NISS and overlap no line of the same (NISS,
+        institution, capacity), in the directory or earlier in the file, each with its new id;
+        the others, and the lines out of bounds, added to ``errors``. The replacements and the
+        caller's directory lines of the chunk's persons are read in one statement each; only
+        the lines of a (NISS, capacity) held already or met twice in the chunk are compared."""
+        caller = self.caller.id
+        persons = [niss for _, niss, _ in candidates] + [niss for _, niss, _ in out_of_bounds]
+        nisses = list(dict.fromkeys(persons))
+        replaced = uow.replacements.replacements_of(nisses)
+        for number, niss, refusal in out_of_bounds:
+            if niss in replaced:
+                refusal = replaced_error(niss, replaced[niss])
+            errors.append(LoadError(number, refusal.code, refusal.detail))
+        held: dict[tuple[str, str], list[IntegrationLine]] = {}
+        for line in uow.directory.lines_held(caller, nisses):
             held.setdefault((line.niss, line.capacity), []).append(line)
-    accepted: list[IntegrationLine] = []
-    for number, line in candidates:
-        try:
-            if line.niss in replaced:
-                current_niss(uow, line.niss)  # raises NissReplaced, with the new number
-            same = held.setdefault((line.niss, line.capacity), [])
-            rules.check_no_overlap(same, line)
-        except CarrefourError as error:
-            errors.append(LoadError(number, error.code, error.detail))
-            continue
-        same.append(line)  # a later line of the file may not overlap this one either
-        accepted.append(line)
-    uow.directory.add_many(accepted, uow.clock.now())
-    uow.commit()
-    return len(accepted), errors
+        keys = [(niss, shape.capacity) for _, niss, shape in candidates]
+        contested = {key for key, count in Counter(keys).items() if count > 1}
+        contested.update(held)
+        ids = _bulk_ids(len(candidates))
+        if not contested and not replaced:  # the usual chunk: new persons, once each
+            return [
+                (niss, line_id, shape)
+                for (_, niss, shape), line_id in zip(candidates, ids, strict=True)
+            ]
+        accepted: list[NewLine] = []
+        for (number, niss, shape), key, line_id in zip(candidates, keys, ids, strict=True):
+            try:
+                if niss in replaced:
+                    raise replaced_error(niss, replaced[niss])
+                if key in contested:
+                    same = held.setdefault(key, [])
+                    line = shape.line(id=line_id, niss=niss, institution=caller)
+                    rules.check_no_overlap(same, line)
+                    same.append(line)  # a later line of the file may not overlap this one
+            except CarrefourError as error:
+                errors.append(LoadError(number, error.code, error.detail))
+                continue
+            accepted.append((niss, line_id, shape))
+        return accepted
 
 
 def load_integrations(
     new_uow: Callable[[], UnitOfWork],
     *,
     caller: Institution,
-    lines: Iterable[tuple[int, Mapping[str, object]]],
+    lines: Iterable[tuple[int, LoadFields]],
     source: str,
-    chunk_size: int = 20_000,
+    chunk_size: int = 50_000,
     progress: Callable[[LoadReport], None] | None = None,
 ) -> LoadReport:
-    """Form I605 for many lines (``(line number, fields)``) at once, with the rules of
-    ``integrate``: a valid, not replaced NISS, a capacity of the caller's sector, a period that
-    overlaps no line of the same (NISS, institution, capacity), in the directory or earlier in
-    the file. A bad line is reported with its number and the rest is loaded. Each chunk commits
-    on its own, so a load that stops keeps its committed chunks; loading the same file again
-    loads nothing twice (each line already there is reported as overlapping)."""
+    """Form I605 for many lines (``(line number, fields)``, the fields in ``LOAD_FIELDS``
+    order) at once, with the rules of ``integrate``: a valid, not replaced NISS, a capacity of
+    the caller's sector it may hold, a phase of the catalogue, a begin within the retroactivity
+    limit and not before the birth the NISS carries, a period that overlaps no line of the same
+    (NISS, institution, capacity), in the directory or earlier in the file. A bad line is
+    reported with its number and the error ``integrate`` gives, and the rest is loaded. Each
+    chunk commits on its own, so a load that stops keeps its committed chunks; loading the same
+    file again loads nothing twice (each line already there is reported as overlapping)."""
     with new_uow() as uow:
         require(uow, caller=caller, action=Action.SEND, flow=FLOW, niss=None, reference=source)
         uow.commit()
     report = LoadReport()
+    loader = _Loader(caller)
     iterator = iter(lines)
     while chunk := list(islice(iterator, chunk_size)):
         with new_uow() as uow:
-            loaded, errors = _load_chunk(uow, caller, chunk)
+            loaded, errors = loader.load_chunk(uow, chunk)
         report.loaded += loaded
         report.errors.extend(errors)
         if progress is not None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 from carrefour.domain.careers import Career
 from carrefour.domain.catalogue import Catalogue, Institution
 from carrefour.domain.console import ConsoleSession, ConsoleUser
-from carrefour.domain.directory import IntegrationLine
+from carrefour.domain.directory import IntegrationLine, NewLine
 from carrefour.domain.evidence import MailboxState, SignedCheckpoint, StatusEntry
 from carrefour.domain.messages import Message, TrackingEntry
 
@@ -246,6 +246,10 @@ class DirectoryRepository(Protocol):
 
     def lines_of_many(self, nisses: Sequence[str]) -> list[IntegrationLine]: ...
 
+    def lines_held(self, institution: str, nisses: Sequence[str]) -> list[IntegrationLine]:
+        """The lines in force of ``institution`` for each of ``nisses`` (valid NISS)."""
+        ...
+
     def persons_of(
         self, institution_id: str, *, at: date | None, after: str | None, limit: int
     ) -> list[IntegrationLine]: ...
@@ -256,6 +260,10 @@ class DirectoryRepository(Protocol):
 
     def add_many(self, lines: Sequence[IntegrationLine], at: datetime) -> None:
         """``add`` for many lines at once (one statement)."""
+        ...
+
+    def add_new(self, institution: str, lines: Sequence[NewLine], at: datetime) -> None:
+        """``add`` for many new lines of one institution, each ``(niss, id, shape)``."""
         ...
 
     def set_end(self, niss: str, line_id: str, end: date, at: datetime, change: str) -> None: ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -26,7 +26,7 @@ from carrefour.adapters.db import (
 from carrefour.adapters.db import tables as t
 from carrefour.adapters.db.tables_consultations import consultation_log_head
 from carrefour.domain.catalogue import Catalogue, catalogue_from_mapping
-from carrefour.domain.directory import IntegrationLine
+from carrefour.domain.directory import IntegrationLine, LineShape, NewLine
 from carrefour.domain.messages import GENESIS_HASH
 from carrefour.domain.periods import Period
 from carrefour.services.consultations import chained
@@ -163,10 +163,6 @@ class SqlCredentialRepository:
         return int(result.rowcount)
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
 def _line(row: Row[Any]) -> IntegrationLine:
     return IntegrationLine(
         id=row.id,
@@ -191,6 +187,47 @@ def _new_line_row(line: IntegrationLine, at: datetime) -> dict[str, Any]:
         "changed_at": at,
         "change": "integrated",
     }
+
+
+#: The columns ``_new_line_rows`` fills, in its order.
+_NEW_LINE_COLUMNS = (
+    "niss",
+    "id",
+    "institution_id",
+    "capacity",
+    "phase",
+    "begin",
+    '"end"',
+    "created_at",
+    "changed_at",
+    "change",
+)
+
+
+def _new_line_rows(
+    pg: bool, institution: str, lines: Sequence[NewLine], at: datetime
+) -> Iterator[tuple[Any, ...]]:
+    """The ``person_lines`` rows of new lines in the dialect's stored form (``staging``); for
+    PostgreSQL's ``COPY`` every value is the text the server reads (a date ISO 8601, the instant
+    with its offset), which the driver sends as it is. What a shape's lines share is converted
+    once per shape."""
+    moment = at.isoformat() if pg else staging.sqlite_instant(at)
+    tails: dict[int, tuple[Any, ...]] = {}
+    for niss, line_id, shape in lines:
+        tail = tails.get(id(shape))
+        if tail is None:
+            period = shape.period
+            tail = tails[id(shape)] = (
+                institution,
+                shape.capacity,
+                str(shape.phase) if pg else shape.phase,
+                period.begin.isoformat(),
+                staging.sqlite_date(period.end),
+                moment,
+                moment,
+                "integrated",
+            )
+        yield (niss, line_id, *tail)
 
 
 _LINE_ORDER = (t.person_lines.c.niss, t.person_lines.c.begin, t.person_lines.c.id)
@@ -233,6 +270,9 @@ class SqlDirectoryRepository:
     def lines_of_many(self, nisses: Sequence[str]) -> list[IntegrationLine]:
         return staging.lines_of_many(self._conn, nisses)
 
+    def lines_held(self, institution: str, nisses: Sequence[str]) -> list[IntegrationLine]:
+        return staging.lines_held(self._conn, institution, nisses)
+
     def persons_of(
         self, institution_id: str, *, at: date | None, after: str | None, limit: int
     ) -> list[IntegrationLine]:
@@ -261,41 +301,25 @@ class SqlDirectoryRepository:
         self._conn.execute(insert(t.person_lines).values(_new_line_row(line, at)))
 
     def add_many(self, lines: Sequence[IntegrationLine], at: datetime) -> None:
-        """Insert new lines with one raw ``executemany``: the values are bound through the
-        columns' own bind processors (the same stored form as ``add``), once for the values
-        every row shares, but without SQLAlchemy's per-row parameter processing."""
-        if not lines:
-            return
-        c = t.person_lines.c
-        dialect = self._conn.dialect
-
-        def bound(column: Any) -> Callable[[Any], Any]:
-            processor = column.type.bind_processor(dialect)
-            return processor if processor is not None else _same
-
-        day = bound(c.begin)
-        moment = bound(c.created_at)(at)
-        names = "niss id institution_id capacity phase begin end created_at changed_at change"
-        columns = names.split()
-        marks = ", ".join("?" if dialect.paramstyle == "qmark" else "%s" for _ in columns)
-        quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
-        statement = f"INSERT INTO person_lines ({quoted}) VALUES ({marks})"  # noqa: S608 - fixed names
-        rows = [
-            (
-                line.niss,
-                line.id,
-                line.institution,
-                line.capacity,
-                line.phase,
-                day(line.period.begin),
-                None if line.period.end is None else day(line.period.end),
-                moment,
-                moment,
-                "integrated",
+        """Insert new lines in one bulk write (``COPY`` on PostgreSQL, ``executemany`` on
+        SQLite), in the same stored form as ``add``."""
+        for institution in dict.fromkeys(line.institution for line in lines):
+            self.add_new(
+                institution,
+                [
+                    (line.niss, line.id, LineShape(line.capacity, line.phase, line.period))
+                    for line in lines
+                    if line.institution == institution
+                ],
+                at,
             )
-            for line in lines
-        ]
-        self._conn.exec_driver_sql(statement, rows)
+
+    def add_new(self, institution: str, lines: Sequence[NewLine], at: datetime) -> None:
+        """Insert new lines of ``institution`` integrated ``at`` in one bulk write through the
+        driver: the values a shape's lines share are converted once per shape."""
+        if lines:
+            rows = _new_line_rows(staging.is_postgres(self._conn), institution, lines, at)
+            staging.write_rows(self._conn, "person_lines", _NEW_LINE_COLUMNS, rows)
 
     def set_end(self, niss: str, line_id: str, end: date, at: datetime, change: str) -> None:
         c = t.person_lines.c
@@ -316,12 +340,7 @@ class SqlReplacementRepository:
         return None if value is None else str(value)
 
     def replacements_of(self, nisses: Sequence[str]) -> dict[str, str]:
-        if not nisses:
-            return {}
-        rows = staging.rows_keyed(
-            self._conn, "niss_replacements", "old_niss, new_niss", "old_niss", nisses
-        )
-        return {str(old): str(new) for old, new in rows}
+        return staging.replacements_of_many(self._conn, nisses)
 
     def record(self, old_niss: str, new_niss: str, by: str, at: datetime) -> None:
         self._conn.execute(

@@ -203,3 +203,68 @@ def as_is(value: Any) -> Any:
 
 def _iso_date(value: str) -> date:
     return date.fromisoformat(value[:10])
+
+
+def replacements_of_many(conn: Connection, nisses: Sequence[str]) -> dict[str, str]:
+    """``{old: new}`` for those of ``nisses`` (valid NISS) that were replaced, in one statement
+    whatever their number (see ``_probe``)."""
+    rows = _probe(
+        conn,
+        "SELECT r.old_niss, r.new_niss FROM {nisses} CROSS JOIN LATERAL (SELECT old_niss, "
+        "new_niss FROM niss_replacements WHERE old_niss = s.value OFFSET 0) r",
+        "SELECT r.old_niss, r.new_niss FROM {nisses} "
+        "JOIN niss_replacements r ON r.old_niss = s.value",
+        nisses,
+    )
+    return {str(old): str(new) for old, new in rows}
+
+
+def lines_held(conn: Connection, institution: str, nisses: Sequence[str]) -> list[IntegrationLine]:
+    """The directory lines in force (not cancelled) of ``institution`` for each of ``nisses``
+    (valid NISS), in (NISS, begin, id) order, in one statement (see ``_probe``): what a bulk
+    load of that institution checks its new lines against."""
+    rows = _probe(
+        conn,
+        'SELECT l.id, l.niss, l.capacity, l.phase, l.begin, l."end" FROM {nisses} '
+        "CROSS JOIN LATERAL (SELECT * FROM person_lines WHERE niss = s.value "
+        "AND institution_id = %s AND cancelled_at IS NULL OFFSET 0) l "
+        "ORDER BY l.niss, l.begin, l.id",
+        'SELECT l.id, l.niss, l.capacity, l.phase, l.begin, l."end" FROM {nisses} '
+        "JOIN person_lines l ON l.niss = s.value "
+        "WHERE l.institution_id = ? AND l.cancelled_at IS NULL ORDER BY l.niss, l.begin, l.id",
+        nisses,
+        institution,
+    )
+    day = as_is if is_postgres(conn) else _iso_date
+    return [
+        IntegrationLine(
+            line_id,
+            niss,
+            institution,
+            capacity,
+            int(phase),
+            Period(day(begin), None if end is None else day(end)),
+        )
+        for line_id, niss, capacity, phase, begin, end in rows
+    ]
+
+
+def _probe(
+    conn: Connection, postgres: str, sqlite: str, nisses: Sequence[str], *values: str
+) -> list[tuple[Any, ...]]:
+    """The rows of a statement (``postgres`` or ``sqlite``) for the set ``nisses``, sent as one
+    text parameter, the relation ``{nisses}`` with the column ``value``: split by
+    ``string_to_array`` on PostgreSQL (an array parameter costs more to send than the query),
+    a JSON array read by ``json_each`` on SQLite. On PostgreSQL the rows of each NISS are read
+    through an index one NISS at a time (a lateral subquery kept apart by ``OFFSET 0``)
+    whatever the statistics of a table a load is filling say: a hash join would read the whole
+    table for every chunk. ``values`` are the statement's other parameters."""
+    if not nisses:
+        return []
+    if is_postgres(conn):
+        text = postgres.format(nisses="unnest(string_to_array(%s, ',')) s(value)")
+        result = conn.exec_driver_sql(text, (",".join(nisses), *values))
+    else:
+        text = sqlite.format(nisses="json_each(?) s")
+        result = conn.exec_driver_sql(text, (json.dumps(list(nisses)), *values))
+    return [tuple(row) for row in result]

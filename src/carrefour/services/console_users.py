@@ -14,6 +14,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -34,8 +35,14 @@ from carrefour.services.operations import operator
 from carrefour.services.unit_of_work import UnitOfWork
 
 _hasher = PasswordHasher()
-#: Verified when a name is unknown, so that an unknown name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when a name is unknown, so that an unknown name costs as long as a wrong
+    password; made at the first sign-in, not when a command imports this module."""
+    return _hasher.hash("not a password of anyone")
+
 
 DEFAULT_SESSION_HOURS = 8.0
 
@@ -170,7 +177,7 @@ def sign_in(
     message for an unknown name, a wrong password and a disabled user)."""
     user = uow.console.user(name.strip())
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
         valid = user is not None and user.active
     except (VerificationError, InvalidHashError):
         valid = False

@@ -22,8 +22,6 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import NamedTuple
 
-from fpdf.fonts import CORE_FONTS_CHARWIDTHS
-
 __all__ = ["printable", "render_paper_voucher", "render_provisional_proof"]
 
 # --- text -----------------------------------------------------------------------------------
@@ -155,11 +153,18 @@ _TABLE_LINE = 4.3
 # A page-count alias no text can contain: printable() turns control characters into spaces.
 _PAGE_COUNT = "\x1f\x1f"  # room for two digits
 
-# Glyph widths of Helvetica in thousandths of the font size, keyed by latin-1 character.
-_GLYPH_WIDTHS = {
-    False: CORE_FONTS_CHARWIDTHS["helvetica"],
-    True: CORE_FONTS_CHARWIDTHS["helveticaB"],
-}
+
+@lru_cache(maxsize=2)
+def _glyph_widths(bold: bool) -> dict[str, int]:
+    """Glyph widths of Helvetica (bold or not) in thousandths of the font size, keyed by
+    latin-1 character: fpdf2's metrics, read at the first document (not when a command that
+    never prints one starts)."""
+    from fpdf.fonts import CORE_FONTS_CHARWIDTHS
+
+    widths: dict[str, int] = CORE_FONTS_CHARWIDTHS["helveticaB" if bold else "helvetica"]
+    return widths
+
+
 _MM_PER_POINT = 25.4 / 72
 
 
@@ -171,7 +176,7 @@ def _latin(text: str) -> str:
 def _measure(latin: str, style: _Style) -> float:
     """Width in mm of ``latin`` (see ``_latin``) drawn in ``style``."""
     return (
-        sum(map(_GLYPH_WIDTHS[style.bold].__getitem__, latin)) * style.size * _MM_PER_POINT / 1000
+        sum(map(_glyph_widths(style.bold).__getitem__, latin)) * style.size * _MM_PER_POINT / 1000
     )
 
 
@@ -208,7 +213,7 @@ def _wrap(text: str, width: float, style: _Style) -> tuple[str, ...]:
 
 def _fitting(latin: str, width: float, style: _Style) -> int:
     """How many leading characters of ``latin`` fit in ``width`` mm (at least one)."""
-    widths = _GLYPH_WIDTHS[style.bold]
+    widths = _glyph_widths(style.bold)
     scale = style.size * _MM_PER_POINT / 1000
     used = 0.0
     for index, char in enumerate(latin):

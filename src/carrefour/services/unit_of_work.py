@@ -84,6 +84,17 @@ DeliveryRow = tuple[str, str, str, str, str, str, tuple[str, ...], str]
 #: A tracking entry not yet chained: message_id, flow, emitter, recipient, niss, event_date,
 #: rule_id, status, holder, payload_digest.
 EntryRow = tuple[str, str, str, str, str, date | None, str | None, str, str, str]
+#: A message staged to be routed by the directory: its position in the chunk, NISS, id, the two
+#: days its recipients are looked up on (the second only when the first finds none), event
+#: date, period, payload (JSON text), the message it answers.
+StagedMessage = tuple[int, str, str, date, date, date | None, str | None, str, str | None]
+#: A kind of directory line: institution, capacity, phase.
+LineKind = tuple[str, str, int]
+#: A kind of line whose holder may receive the flow: institution, capacity, phase, rule id,
+#: granted fields (sorted).
+Grant = tuple[str, str, int, str, tuple[str, ...]]
+#: A recipient of a staged message: its position in the chunk, institution, rule id.
+Pick = tuple[int, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,6 +387,29 @@ class MailboxRepository(Protocol):
 
     def newest_with_status(self, status: str, *, limit: int) -> list[MailboxRow]:
         """The newest rows in ``status`` across every mailbox (e.g. the dead letters)."""
+        ...
+
+
+class RoutingStage(Protocol):
+    """Set-based routing of a chunk by the person directory, in the database (a chunk of a
+    batch, or one message): ``stage``, then ``pick``, then ``publish``."""
+
+    def stage(self, rows: Sequence[StagedMessage]) -> list[LineKind]:
+        """Stage ``rows`` (in place of any staged before); the distinct kinds of the directory
+        lines in force (not cancelled) for their persons on either of their days."""
+        ...
+
+    def pick(self, grants: Sequence[Grant]) -> tuple[list[Pick], set[int]]:
+        """The recipients of each staged message, in (position, institution) order: on its first
+        day, or on its second when the first finds none, every institution with one line in
+        force whose kind is in ``grants``. And the positions of the messages for which an
+        institution has several lines in force on a day looked at: nothing is picked for them
+        (``domain.routing.recipients`` decides them)."""
+        ...
+
+    def publish(self, *, flow: str, sender: str, status: str, at: datetime) -> None:
+        """Write the message of every staged message with a recipient and its mailbox row to
+        each of them, all made ``at``, in (position, institution) order."""
         ...
 
 
@@ -736,6 +770,9 @@ class UnitOfWork(Protocol):
 
     @property
     def tracking(self) -> TrackingLog: ...
+
+    @property
+    def routing(self) -> RoutingStage: ...
 
     @property
     def careers(self) -> CareerRepository: ...

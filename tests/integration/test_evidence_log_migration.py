@@ -5,12 +5,13 @@ log already broken refuses the upgrade instead of being chained again over the d
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic import command
+from alembic.config import Config
 from sqlalchemy import column, insert, table, text
 
 from carrefour.adapters.db.engine import make_engine
@@ -52,12 +53,15 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def migrate(url: str, revision: str) -> None:
+def migrate(
+    url: str, revision: str, *, step: Callable[[Config, str], None] = command.upgrade
+) -> None:
+    """Upgrade (or, with ``step=command.downgrade``, downgrade) the database to ``revision``."""
     engine = make_engine(url)
     config = alembic_config(url)
     with engine.connect() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+        step(config, revision)
         conn.commit()
     engine.dispose()
 

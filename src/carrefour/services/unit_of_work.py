@@ -5,7 +5,7 @@ Adapters implement them (``carrefour.adapters.db``); only ``carrefour.bootstrap`
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -486,11 +486,22 @@ class BatchRepository(Protocol):
         self, sender: str, *, content_hash: str, idempotency_key: str | None
     ) -> Batch | None: ...
 
-    def store_content(self, batch_id: str, content: bytes | None) -> None:
-        """Keep (or, with ``None``, drop) the file of a batch processed in the background."""
+    def store_content(self, batch_id: str, content: bytes | Iterable[bytes] | None) -> None:
+        """Keep the file of a batch until it is done (whole, or in pieces, each kept as it is
+        given: one row each), or, with ``None``, drop it."""
         ...
 
-    def content(self, batch_id: str) -> bytes | None: ...
+    def content(self, batch_id: str) -> bytes | None:
+        """A batch's whole file (its pieces joined), if it is kept."""
+        ...
+
+    def content_pieces(self, batch_id: str) -> int:
+        """How many pieces of a batch's file are kept (0: none)."""
+        ...
+
+    def piece(self, batch_id: str, number: int) -> bytes | None:
+        """Piece ``number`` (from 0) of a batch's file."""
+        ...
 
     def claim(
         self, *, owner: str, now: datetime, until: datetime, batch_id: str | None = None

@@ -305,8 +305,6 @@ batches = Table(
     Column("error", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("finished_at", UtcDateTime),
-    # The file, kept until the batch is done (a batch resumes from it after a crash).
-    Column("content", LargeBinary),
     # Progress, committed with each chunk: the records before ``next_record`` are routed or
     # reported; the worker holding the lease (``lease_owner``) renews it with each chunk.
     Column("next_record", Integer, nullable=False, default=0),
@@ -316,6 +314,18 @@ batches = Table(
     UniqueConstraint("sender", "idempotency_key", name="uq_batches_sender_key"),
     # The batch worker's claim: WHERE status IN ('received', 'processing') ORDER BY created_at.
     Index("ix_batches_status", "status", "created_at"),
+)
+
+# A batch's file, kept until the batch is done (a batch resumes from it after a crash): rows of
+# its own, so that the batch's row, read and updated by every chunk, stays small; in pieces of a
+# few MB each cut after a newline (``piece`` 0, 1, ...), so that no process ever holds the whole
+# file to store it or to read it.
+batch_files = Table(
+    "batch_files",
+    metadata,
+    Column("batch_id", String(32), ForeignKey("batches.id"), primary_key=True),
+    Column("piece", Integer, primary_key=True, autoincrement=False),
+    Column("content", LargeBinary, nullable=False),
 )
 
 batch_errors = Table(

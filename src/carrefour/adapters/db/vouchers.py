@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, insert, select, update
+from sqlalchemy import Connection, Row, and_, delete, func, insert, select, update
 
 from carrefour.adapters.db import staging
 from carrefour.adapters.db import tables as t
@@ -77,7 +77,7 @@ def _batch(row: Row[Any]) -> Batch:
     )
 
 
-_BATCH_FIELDS = [c.name for c in t.batches.c if c.name != "content"]
+_BATCH_FIELDS = [c.name for c in t.batches.c]
 
 
 class SqlBatchRepository:
@@ -97,8 +97,7 @@ class SqlBatchRepository:
 
     def of_sender(self, sender: str | None, *, limit: int) -> list[Batch]:
         c = t.batches.c
-        columns = [col for col in t.batches.c if col.name != "content"]  # not the files
-        query = select(*columns).order_by(c.created_at.desc(), c.id.desc()).limit(limit)
+        query = select(t.batches).order_by(c.created_at.desc(), c.id.desc()).limit(limit)
         if sender is not None:
             query = query.where(c.sender == sender)
         return [_batch(row) for row in self._conn.execute(query)]
@@ -111,14 +110,29 @@ class SqlBatchRepository:
         row = self._conn.execute(select(t.batches).where(c.sender == sender, condition)).first()
         return None if row is None else _batch(row)
 
-    def store_content(self, batch_id: str, content: bytes | None) -> None:
-        self._conn.execute(
-            update(t.batches).where(t.batches.c.id == batch_id).values(content=content)
-        )
+    def store_content(self, batch_id: str, content: bytes | Iterable[bytes] | None) -> None:
+        files = t.batch_files
+        self._conn.execute(delete(files).where(files.c.batch_id == batch_id))
+        if content is None:
+            return
+        for number, piece in enumerate([content] if isinstance(content, bytes) else content):
+            self._conn.execute(insert(files).values(batch_id=batch_id, piece=number, content=piece))
 
     def content(self, batch_id: str) -> bytes | None:
+        count = self.content_pieces(batch_id)
+        if not count:
+            return None
+        return b"".join(self.piece(batch_id, number) or b"" for number in range(count))
+
+    def content_pieces(self, batch_id: str) -> int:
+        files = t.batch_files
+        query = select(func.count()).select_from(files).where(files.c.batch_id == batch_id)
+        return int(self._conn.execute(query).scalar_one())
+
+    def piece(self, batch_id: str, number: int) -> bytes | None:
+        files = t.batch_files
         value = self._conn.execute(
-            select(t.batches.c.content).where(t.batches.c.id == batch_id)
+            select(files.c.content).where(files.c.batch_id == batch_id, files.c.piece == number)
         ).scalar()
         return None if value is None else bytes(value)
 
@@ -146,10 +160,9 @@ class SqlBatchRepository:
             update(t.batches)
             .where(c.id == batch_id, c.lease_owner == owner, c.status == "processing")
             .values(lease_until=until)
-        )
-        if renewed.rowcount != 1:
-            return None
-        return self.get(batch_id)
+            .returning(*t.batches.c)
+        ).first()
+        return None if renewed is None else _batch(renewed)
 
     def add_errors(self, batch_id: str, errors: Sequence[tuple[int, str, str]]) -> None:
         if errors:

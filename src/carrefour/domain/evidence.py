@@ -112,9 +112,11 @@ def chain_status(entries: Sequence[StatusEntry], heads: Mapping[str, str]) -> li
     for entry in entries:
         prev = current.get(entry.holder, GENESIS_HASH)
         digest = status_digest(entry)
-        linked = StatusEntry(**{**_fields(entry), "prev_hash": prev, "digest": digest})
-        linked = StatusEntry(**{**_fields(linked), "hash": link(prev, digest)})
-        current[entry.holder] = linked.hash
+        hashed = link(prev, digest)
+        linked = StatusEntry(
+            **{**_fields(entry), "prev_hash": prev, "digest": digest, "hash": hashed}
+        )
+        current[entry.holder] = hashed
         chained.append(linked)
     return chained
 

@@ -118,17 +118,19 @@ def pull(uow: UnitOfWork, *, caller: Institution, after: str | None, limit: int)
     start = parse_cursor(after)
     page = uow.mailbox.page(caller.id, after=start, limit=limit)
     now = uow.clock.now()
-    pulled = [row for row, _ in page if row.position is not None and row.status == "queued"]
+    delivered = DeliveryStatus.DELIVERED.value
+    rows = [
+        replace(row, status=delivered, delivered_at=now) if row.status == "queued" else row
+        for row, _ in page
+    ]
+    pulled = [
+        new for (old, _), new in zip(page, rows, strict=True)
+        if old.position is not None and old.status == "queued"
+    ]  # fmt: skip
     uow.mailbox.mark_delivered([row.position or 0 for row in pulled], now)
-    evidence.record(
-        uow, [replace(r, status=DeliveryStatus.DELIVERED.value) for r in pulled], event="delivered"
-    )
+    evidence.record(uow, pulled, event="delivered")
     uow.commit()
-    items = []
-    for row, message in page:
-        if row.status == DeliveryStatus.QUEUED:
-            row = replace(row, status=DeliveryStatus.DELIVERED.value, delivered_at=now)
-        items.append(envelope(row, message))
+    items = [envelope(row, message) for row, (_, message) in zip(rows, page, strict=True)]
     last = page[-1][0].position if page else start
     return MailboxPage(items=items, next_cursor=None if last is None else str(last))
 

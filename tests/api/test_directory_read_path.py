@@ -126,3 +126,24 @@ def test_a_kept_connection_that_was_closed_is_replaced_unseen(hub: Hub) -> None:
         assert [line.niss for line in hot_path.lines_of(niss)] == [niss]
     finally:
         hot_path.close()
+
+
+def test_each_caller_gets_its_own_decision_on_the_short_way(
+    client: TestClient, hub: Hub, credential: Credential
+) -> None:
+    niss = make_niss()
+    add_lines(hub, niss, "mut-100")
+    allowed = credential("mut-100")
+    assert client.get(f"/v1/directory/{niss}", headers=allowed).status_code == 200
+    # outside the network: refused, though the caller before it was allowed the same read
+    refused = client.get(f"/v1/directory/{niss}", headers=credential("payer-ethias-pension"))
+    assert refused.status_code == 403
+    assert refused.json()["reason_code"] == "not-authorised"
+    assert client.get(f"/v1/directory/{niss}", headers=allowed).status_code == 200
+    with hub.uow(read_only=True) as uow:
+        lines = uow.consultations.select(niss=niss)  # newest first
+    assert [(line.caller, bool(line.allowed)) for line in lines] == [
+        ("mut-100", True),
+        ("payer-ethias-pension", False),
+        ("mut-100", True),
+    ]

@@ -4,6 +4,7 @@ the ``CARREFOUR_*`` settings, with the background workers when the settings ask 
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,6 +13,9 @@ from fastapi import FastAPI
 from carrefour.api.app import create_app
 from carrefour.bootstrap import bootstrap
 from carrefour.config import load_settings
+
+#: Seconds a thread runs Python before another thread that waits may take the interpreter lock.
+SWITCH_INTERVAL_SECONDS = 0.0005
 
 
 def create() -> FastAPI:
@@ -32,6 +36,9 @@ def create() -> FastAPI:
         # of tens of milliseconds for the requests being served).
         gc.collect()
         gc.freeze()
+        # The event loop waits at most this long for the interpreter lock that a background
+        # thread (a worker's poll, the consultation log's writer) holds, not 5 ms.
+        sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
         try:
             yield
         finally:

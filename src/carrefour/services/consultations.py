@@ -108,7 +108,7 @@ def consult_in_request(
     use case (``require``), which logs the refusal and raises it."""
     if _TRACE.get() is None:
         return False
-    decision = authorise(caller, Action.CONSULT, flow, (), clock.today(), rules=rules)
+    decision = _consultation_decision(caller, flow, clock.today(), rules)
     if not decision.allowed:
         return False
     log_decision(
@@ -120,6 +120,27 @@ def consult_in_request(
         decision=decision,
     )
     return True
+
+
+#: ``authorise``'s answers to the consultations that need no integration line, by rule set,
+#: caller, flow and day: they depend on nothing else (the rules and institutions are frozen).
+_DECISIONS: dict[
+    tuple[int, str, str, date], tuple[Sequence[DeliberationRule], Institution, Decision]
+] = {}
+
+
+def _consultation_decision(
+    caller: Institution, flow: str, day: date, rules: Sequence[DeliberationRule]
+) -> Decision:
+    key = (id(rules), caller.id, flow, day)
+    known = _DECISIONS.get(key)
+    if known is not None and known[0] is rules and (known[1] is caller or known[1] == caller):
+        return known[2]
+    decision = authorise(caller, Action.CONSULT, flow, (), day, rules=rules)
+    if len(_DECISIONS) > 10_000:
+        _DECISIONS.clear()
+    _DECISIONS[key] = (rules, caller, decision)
+    return decision
 
 
 def require(

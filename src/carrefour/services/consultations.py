@@ -24,6 +24,7 @@ from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.errors import CarrefourError
 from carrefour.domain.identifiers import parse_niss
 from carrefour.domain.messages import GENESIS_HASH, ChainBreak
+from carrefour.services.messages import canonical_bytes
 from carrefour.services.unit_of_work import Clock, ConsultationEntry, UnitOfWork
 
 #: The flow of the consultation of the log itself (a rule of the catalogue names who may).
@@ -322,8 +323,12 @@ def line_hash(line: ConsultationEntry) -> str:
 
 
 def _digest(content: dict[str, Any]) -> str:
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    # ``canonical_bytes`` writes what ``json.dumps`` does without ``ensure_ascii``: the same
+    # bytes when they are printable ASCII (no character that ``ensure_ascii`` escapes)
+    canonical = canonical_bytes(content)
+    if not canonical.isascii() or b"\x7f" in canonical:
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(canonical).hexdigest()
 
 
 def chained(lines: Sequence[ConsultationEntry], previous: str) -> list[ConsultationEntry]:

@@ -14,6 +14,7 @@ log middleware commits it (grouped with other requests' lines) before the answer
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import msgspec
@@ -33,6 +34,12 @@ from carrefour.services.institutions import CredentialCache
 PREFIX = "/v1/directory/"
 _HEADERS = b"application/json"
 _encode = msgspec.json.Encoder().encode
+
+
+@lru_cache(maxsize=4096)
+def _niss_value(given: str) -> str:
+    """``parse_niss(given).value``, remembered for the persons read most (a refusal is not)."""
+    return parse_niss(given).value
 
 
 def page_body(lines: list[IntegrationLine]) -> bytes:
@@ -93,7 +100,7 @@ class DirectoryReads:
         hub = self.hub
         try:
             caller = authenticate_bearer(hub, self.credentials, bearer_of(scope))
-            niss = parse_niss(given).value
+            niss = _niss_value(given)
         except CarrefourError:
             return None
         allowed = consultations.consult_in_request(

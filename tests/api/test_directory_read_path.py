@@ -147,3 +147,20 @@ def test_each_caller_gets_its_own_decision_on_the_short_way(
         ("payer-ethias-pension", False),
         ("mut-100", True),
     ]
+
+
+def test_a_credential_revoked_is_refused_on_the_next_read(
+    client: TestClient, hub: Hub, credential: Credential
+) -> None:
+    from carrefour.services.institutions import revoke_credentials
+
+    niss = make_niss()
+    add_lines(hub, niss, "mut-100")
+    headers = credential("mut-100")
+    for _ in range(3):  # verified once, then from the cache
+        assert client.get(f"/v1/directory/{niss}", headers=headers).status_code == 200
+    with hub.uow() as uow:
+        revoke_credentials(uow, institution="mut-100")
+    refused = client.get(f"/v1/directory/{niss}", headers=headers)
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"

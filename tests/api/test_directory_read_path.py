@@ -36,6 +36,13 @@ def add_lines(hub: Hub, niss: str, *owners: str) -> None:
         uow.commit()
 
 
+def a_person(hub: Hub, *owners: str) -> str:
+    """A new person's NISS, integrated by ``owners``."""
+    niss = make_niss()
+    add_lines(hub, niss, *owners)
+    return niss
+
+
 @pytest.fixture
 def route_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The NISS of each directory consultation the declared route served."""
@@ -126,3 +133,39 @@ def test_a_kept_connection_that_was_closed_is_replaced_unseen(hub: Hub) -> None:
         assert [line.niss for line in hot_path.lines_of(niss)] == [niss]
     finally:
         hot_path.close()
+
+
+def test_each_caller_gets_its_own_decision_on_the_short_way(
+    client: TestClient, hub: Hub, credential: Credential
+) -> None:
+    niss = a_person(hub, "mut-100")
+    allowed = credential("mut-100")
+    assert client.get(f"/v1/directory/{niss}", headers=allowed).status_code == 200
+    # outside the network: refused, though the caller before it was allowed the same read
+    refused = client.get(f"/v1/directory/{niss}", headers=credential("payer-ethias-pension"))
+    assert refused.status_code == 403
+    assert refused.json()["reason_code"] == "not-authorised"
+    assert client.get(f"/v1/directory/{niss}", headers=allowed).status_code == 200
+    with hub.uow(read_only=True) as uow:
+        lines = uow.consultations.select(niss=niss)  # newest first
+    assert [(line.caller, bool(line.allowed)) for line in lines] == [
+        ("mut-100", True),
+        ("payer-ethias-pension", False),
+        ("mut-100", True),
+    ]
+
+
+def test_a_credential_revoked_is_refused_on_the_next_read(
+    client: TestClient, hub: Hub, credential: Credential
+) -> None:
+    from carrefour.services.institutions import revoke_credentials
+
+    read = f"/v1/directory/{a_person(hub, 'mut-100')}"
+    headers = credential("mut-100")
+    for _ in range(3):  # verified once, then from the cache
+        assert client.get(read, headers=headers).status_code == 200
+    with hub.uow() as uow:
+        revoke_credentials(uow, institution="mut-100")
+    refused = client.get(read, headers=headers)
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"

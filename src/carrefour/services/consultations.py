@@ -24,6 +24,7 @@ from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.errors import CarrefourError
 from carrefour.domain.identifiers import parse_niss
 from carrefour.domain.messages import GENESIS_HASH, ChainBreak
+from carrefour.services.messages import canonical_bytes
 from carrefour.services.unit_of_work import Clock, ConsultationEntry, UnitOfWork
 
 #: The flow of the consultation of the log itself (a rule of the catalogue names who may).
@@ -108,7 +109,7 @@ def consult_in_request(
     use case (``require``), which logs the refusal and raises it."""
     if _TRACE.get() is None:
         return False
-    decision = authorise(caller, Action.CONSULT, flow, (), clock.today(), rules=rules)
+    decision = _consultation_decision(caller, flow, clock.today(), rules)
     if not decision.allowed:
         return False
     log_decision(
@@ -120,6 +121,27 @@ def consult_in_request(
         decision=decision,
     )
     return True
+
+
+#: ``authorise``'s answers to the consultations that need no integration line, by rule set,
+#: caller, flow and day: they depend on nothing else (the rules and institutions are frozen).
+_DECISIONS: dict[
+    tuple[int, str, str, date], tuple[Sequence[DeliberationRule], Institution, Decision]
+] = {}
+
+
+def _consultation_decision(
+    caller: Institution, flow: str, day: date, rules: Sequence[DeliberationRule]
+) -> Decision:
+    key = (id(rules), caller.id, flow, day)
+    known = _DECISIONS.get(key)
+    if known is not None and known[0] is rules and (known[1] is caller or known[1] == caller):
+        return known[2]
+    decision = authorise(caller, Action.CONSULT, flow, (), day, rules=rules)
+    if len(_DECISIONS) > 10_000:
+        _DECISIONS.clear()
+    _DECISIONS[key] = (rules, caller, decision)
+    return decision
 
 
 def require(
@@ -301,8 +323,12 @@ def line_hash(line: ConsultationEntry) -> str:
 
 
 def _digest(content: dict[str, Any]) -> str:
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    # ``canonical_bytes`` writes what ``json.dumps`` does without ``ensure_ascii``: the same
+    # bytes when they are printable ASCII (no character that ``ensure_ascii`` escapes)
+    canonical = canonical_bytes(content)
+    if not canonical.isascii() or b"\x7f" in canonical:
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(canonical).hexdigest()
 
 
 def chained(lines: Sequence[ConsultationEntry], previous: str) -> list[ConsultationEntry]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -459,19 +460,24 @@ class _LineStatements:
         ):
             raise RuntimeError("unexpected parameter order in the consultation log's statements")
         columns = t.consultation_log.c
-        self.converters = tuple(
+        converters = (
             columns[name].type.dialect_impl(dialect).bind_processor(dialect)
             for name in _LINE_COLUMNS
         )
+        #: (position, converter) of the columns whose type converts its value
+        self.converters = tuple(
+            (position, convert)
+            for position, convert in enumerate(converters)
+            if convert is not None
+        )
+        self.values = attrgetter(*_LINE_COLUMNS)
 
     def row(self, line: ConsultationEntry) -> Any:
-        values = tuple(
-            value if convert is None or value is None else convert(value)
-            for value, convert in zip(
-                (getattr(line, name) for name in _LINE_COLUMNS), self.converters, strict=True
-            )
-        )
-        return dict(zip(_LINE_COLUMNS, values, strict=True)) if self.named else values
+        values = list(self.values(line))
+        for position, convert in self.converters:
+            if values[position] is not None:
+                values[position] = convert(values[position])
+        return dict(zip(_LINE_COLUMNS, values, strict=True)) if self.named else tuple(values)
 
     def head(self, lines: int, digest: str) -> Any:
         return {"new_lines": lines, "new_hash": digest} if self.named else (lines, digest)

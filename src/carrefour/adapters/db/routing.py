@@ -33,8 +33,8 @@ _SQLITE_TABLES: Final = (
     " capacity TEXT NOT NULL, phase INTEGER NOT NULL, rule_id TEXT NOT NULL,"
     " fields TEXT NOT NULL, PRIMARY KEY (institution, capacity, phase))",
     "CREATE TEMP TABLE IF NOT EXISTS route_found (seq INTEGER NOT NULL, rank INTEGER NOT NULL,"
-    " institution TEXT NOT NULL, lines INTEGER NOT NULL, rule_id TEXT, fields TEXT,"
-    " PRIMARY KEY (seq, rank, institution))",
+    " institution TEXT NOT NULL, lines INTEGER NOT NULL, capacity TEXT NOT NULL,"
+    " phase INTEGER NOT NULL, PRIMARY KEY (seq, rank, institution))",
     "CREATE TEMP TABLE IF NOT EXISTS route_pick (seq INTEGER PRIMARY KEY, rank INTEGER NOT NULL)",
 )
 _POSTGRES_TABLES: Final = (
@@ -45,8 +45,8 @@ _POSTGRES_TABLES: Final = (
     " capacity VARCHAR(3) NOT NULL, phase INTEGER NOT NULL, rule_id VARCHAR(120) NOT NULL,"
     " fields JSON NOT NULL, PRIMARY KEY (institution, capacity, phase))",
     "CREATE TEMP TABLE IF NOT EXISTS route_found (seq INTEGER NOT NULL, rank INTEGER NOT NULL,"
-    " institution VARCHAR(64) NOT NULL, lines INTEGER NOT NULL, rule_id VARCHAR(120),"
-    " fields TEXT, PRIMARY KEY (seq, rank, institution))",
+    " institution VARCHAR(64) NOT NULL, lines INTEGER NOT NULL, capacity VARCHAR(3) NOT NULL,"
+    " phase INTEGER NOT NULL, PRIMARY KEY (seq, rank, institution))",
     "CREATE TEMP TABLE IF NOT EXISTS route_pick (seq INTEGER PRIMARY KEY, rank INTEGER NOT NULL)",
 )
 
@@ -62,33 +62,29 @@ _POSTGRES_LINES: Final = (
     " AND {in_force} OFFSET 0) l"
 )
 
-_KINDS: Final = (
-    "SELECT DISTINCT l.institution_id, l.capacity, l.phase FROM {lines1} UNION "
-    "SELECT DISTINCT l.institution_id, l.capacity, l.phase FROM {lines2}"
-)
-# Each institution with a line in force on the day of ``rank``: how many lines, and the grant
-# of its kind when it has one line (``max`` of the one row).
+# Each institution with a line in force on the day of ``rank``: how many lines, and the kind of
+# its line when it has one (``max`` of the one row).
 _FOUND: Final = (
-    "INSERT INTO route_found (seq, rank, institution, lines, rule_id, fields) "
-    "SELECT s.seq, {rank}, l.institution_id, count(*), max(g.rule_id), max(g.fields{cast}) "
-    "FROM {lines} LEFT JOIN route_grants g ON g.institution = l.institution_id "
-    "AND g.capacity = l.capacity AND g.phase = l.phase {where}"
-    "GROUP BY s.seq, l.institution_id"
+    "INSERT INTO route_found (seq, rank, institution, lines, capacity, phase) "
+    "SELECT s.seq, {rank}, l.institution_id, count(*), max(l.capacity), max(l.phase) "
+    "FROM {lines} GROUP BY s.seq, l.institution_id"
 )
-# The second day only for the messages the first one decided nothing for.
-_UNDECIDED: Final = (
-    "WHERE s.seq NOT IN (SELECT seq FROM route_found WHERE rank = 1 "
-    "AND (lines > 1 OR rule_id IS NOT NULL)) "
+_KINDS: Final = "SELECT DISTINCT institution, capacity, phase FROM route_found WHERE lines = 1"
+_GRANTED: Final = (
+    "JOIN route_grants g ON g.institution = f.institution AND g.capacity = f.capacity "
+    "AND g.phase = f.phase"
 )
-_PICK: Final = (
-    "INSERT INTO route_pick (seq, rank) SELECT seq, min(rank) FROM route_found "
-    "WHERE lines = 1 AND rule_id IS NOT NULL "
-    "AND seq NOT IN (SELECT seq FROM route_found WHERE lines > 1) GROUP BY seq"
-)
+# The messages for which an institution has several lines in force on a day: the domain
+# decides them.
 _AMBIGUOUS: Final = "SELECT DISTINCT seq FROM route_found WHERE lines > 1"
+# The first day on which a message finds a granted institution with one line in force.
+_PICK: Final = (
+    "INSERT INTO route_pick (seq, rank) SELECT f.seq, min(f.rank) FROM route_found f "  # noqa: S608 - constants
+    f"{_GRANTED} WHERE f.lines = 1 AND f.seq NOT IN ({_AMBIGUOUS}) GROUP BY f.seq"
+)
 _PICKED: Final = (
     "FROM route_pick p JOIN route_found f ON f.seq = p.seq AND f.rank = p.rank "
-    "AND f.lines = 1 AND f.rule_id IS NOT NULL JOIN route_stage s ON s.seq = p.seq"
+    f"AND f.lines = 1 {_GRANTED} JOIN route_stage s ON s.seq = p.seq"
 )
 
 
@@ -135,8 +131,9 @@ class SqlRoutingStage:
         )
         if self._pg:
             self._run("ANALYZE route_stage")
-        kinds = _KINDS.format(lines1=self._lines("day1"), lines2=self._lines("day2"))
-        return [(str(i), str(c), int(p)) for i, c, p in self._run(kinds)]
+        for rank, column in ((1, "day1"), (2, "day2")):
+            self._run(_FOUND.format(rank=rank, lines=self._lines(column)))
+        return [(str(i), str(c), int(p)) for i, c, p in self._run(_KINDS)]
 
     def pick(self, grants: Sequence[Grant]) -> tuple[list[Pick], set[int]]:
         if grants:
@@ -146,12 +143,9 @@ class SqlRoutingStage:
                 ("institution", "capacity", "phase", "rule_id", "fields"),
                 [(i, c, p, rule, staging.fields_text(f)) for i, c, p, rule, f in grants],
             )
-        cast = "::text" if self._pg else ""
-        self._run(_FOUND.format(rank=1, lines=self._lines("day1"), cast=cast, where=""))
-        self._run(_FOUND.format(rank=2, lines=self._lines("day2"), cast=cast, where=_UNDECIDED))
         self._run(_PICK)
         ambiguous = {int(seq) for (seq,) in self._run(_AMBIGUOUS)}
-        picks = self._run(f"SELECT f.seq, f.institution, f.rule_id {_PICKED} ORDER BY 1, 2")
+        picks = self._run(f"SELECT f.seq, f.institution, g.rule_id {_PICKED} ORDER BY 1, 2")
         return [(int(seq), str(i), str(rule)) for seq, i, rule in picks], ambiguous
 
     def publish(self, *, flow: str, sender: str, status: str, at: datetime) -> None:
@@ -165,11 +159,10 @@ class SqlRoutingStage:
         )
         if self._pg:
             lock_mailbox_positions(self._conn)
-        fields = "f.fields::json" if self._pg else "f.fields"
         self._run(
             "INSERT INTO mailbox (recipient, message_id, niss, flow, sender, rule_id, fields,"
             " status, next_attempt_at, created_at, attempts, replay)"
-            f" SELECT f.institution, s.message_id, s.niss, ?, ?, f.rule_id, {fields}, ?, ?, ?, 0, 0"
+            " SELECT f.institution, s.message_id, s.niss, ?, ?, g.rule_id, g.fields, ?, ?, ?, 0, 0"
             f" {_PICKED} ORDER BY p.seq, f.institution",
             (flow, sender, status, instant, instant),
         )

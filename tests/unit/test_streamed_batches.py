@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from carrefour.adapters.formats.batch import BatchFormatError
 from carrefour.adapters.formats.jsonlines import parse_jsonl, stream_jsonl
+from carrefour.cli.batches import file_pieces
 from tests.support import employee, make_niss
 
 TODAY = date(2025, 6, 2)
@@ -56,3 +58,50 @@ def test_a_file_unusable_as_a_whole_is_refused_before_any_record_is_read(
     assert raised.value.code == code
     if code == "encoding":
         assert "line 2" in raised.value.message
+
+
+def _file(tmp_path: Path, lines: list[str]) -> Path:
+    path = tmp_path / "batch.jsonl"
+    path.write_bytes("\n".join(lines).encode() + b"\n")
+    return path
+
+
+@pytest.mark.parametrize("size", [1, 40, 300, 1 << 20])
+def test_a_file_read_in_pieces_has_the_records_and_lines_of_the_whole_file(
+    tmp_path: Path, size: int
+) -> None:
+    """A file on disk is read, hashed, stored and parsed a piece at a time (each cut after a
+    newline): however small the pieces, the records, their line numbers and their errors are
+    those of the whole file."""
+    lines = ["\ufeff" + json.dumps(employee(make_niss())), "", "not json"]
+    lines += [json.dumps(employee(make_niss(), days_worked=n)) + "\r" for n in range(1, 30)]
+    path = _file(tmp_path, lines)
+    pieces = file_pieces(path, size)
+    read = list(pieces())
+    assert b"".join(read) == path.read_bytes()
+    assert all(piece.endswith(b"\n") for piece in read)
+    assert len(read) > 1 or size == 1 << 20
+    whole = stream_jsonl(path.read_bytes(), today=TODAY).records
+    streamed = stream_jsonl(pieces, today=TODAY).records
+    assert len(streamed) == len(whole) == 31
+    assert list(streamed) == list(whole)
+    assert [r.line for r in streamed][:3] == [1, 3, 4]
+
+
+def test_a_byte_that_is_not_utf8_in_a_later_piece_is_named_by_its_offset_and_line(
+    tmp_path: Path,
+) -> None:
+    lines = [json.dumps(employee(make_niss())) for _ in range(20)]
+    path = _file(tmp_path, lines)
+    content = path.read_bytes()
+    at = content.index(b"\n", len(content) // 2) + 3  # inside line 12 or so
+    broken = content[:at] + b"\xff" + content[at + 1 :]
+    path.write_bytes(broken)
+    with pytest.raises(BatchFormatError) as whole:
+        stream_jsonl(broken, today=TODAY)
+    with pytest.raises(BatchFormatError) as pieces:
+        stream_jsonl(file_pieces(path, 64), today=TODAY)
+    assert pieces.value.code == whole.value.code == "encoding"
+    assert pieces.value.message == whole.value.message
+    line = broken.count(b"\n", 0, at) + 1
+    assert f"byte {at} (line {line})" in pieces.value.message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -79,6 +80,32 @@ def _print_errors(batch: Batch, errors: list[tuple[int, str, str]], as_: str) ->
         )
 
 
+#: The size of the pieces a file is read, stored and parsed in (each cut after a newline).
+PIECE_BYTES = 4 << 20
+
+
+def file_pieces(path: Path, size: int = PIECE_BYTES) -> Callable[[], Iterator[bytes]]:
+    """The file at ``path`` read again from its start at each call, in pieces of about ``size``
+    bytes cut after a newline: a file of any size is hashed, stored and parsed without being
+    held whole."""
+
+    def read() -> Iterator[bytes]:
+        with path.open("rb") as source:
+            rest = b""
+            while block := source.read(size):
+                block = rest + block
+                cut = block.rfind(b"\n") + 1
+                if cut == 0:  # a line longer than a piece: read on
+                    rest = block
+                    continue
+                yield block[:cut]
+                rest = block[cut:]
+            if rest:
+                yield rest
+
+    return read
+
+
 @app.command()
 @reports_errors
 def submit(
@@ -105,9 +132,11 @@ def submit(
 ) -> None:
     """Submit FILE: route its good vouchers, report its bad records by line."""
     try:
-        content = file.read_bytes()
+        with file.open("rb"):
+            pass
     except OSError as error:
         raise typer.BadParameter(f"cannot read {file}: {error.strerror}") from None
+    content = file_pieces(file)
     with open_hub(database_url) as hub:
         caller = hub.catalogue.institution(as_)
         # The bar appears with the first routed chunk: a refused, duplicate or all-bad file

@@ -18,8 +18,9 @@ from datetime import date
 from carrefour.domain.catalogue import Action, Catalogue
 from carrefour.domain.deliberations import authorise
 from carrefour.domain.directory import IntegrationLine
+from carrefour.domain.periods import Period
 
-__all__ = ["Recipient", "addressed", "recipients"]
+__all__ = ["Recipient", "addressed", "granted", "recipients"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,3 +86,21 @@ def addressed(flow: str, institution_id: str, at: date, *, catalogue: Catalogue)
     if not decision.allowed or decision.rule_id is None:
         raise decision.as_error()
     return Recipient(institution.id, decision.rule_id, "", 0, decision.fields)
+
+
+def granted(
+    flow: str,
+    institution: str,
+    capacity: str,
+    phase: int,
+    at: date,
+    *,
+    catalogue: Catalogue,
+    exclude: Collection[str] = (),
+) -> Recipient | None:
+    """The recipient that one line of this kind in force on ``at`` makes of ``institution``
+    when it is the institution's only line in force (``recipients`` of that line alone), or
+    ``None``: what the set-based routing of a chunk joins the directory with."""
+    line = IntegrationLine("", "", institution, capacity, phase, Period(at, None))
+    found = recipients(flow, [line], at, catalogue=catalogue, exclude=exclude)
+    return found[0] if found else None

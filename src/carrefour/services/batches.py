@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from itertools import islice
@@ -63,10 +63,36 @@ class Parsed(Protocol):
         ...
 
 
+#: A batch file: whole, or in pieces (a function that reads them again from the start each time
+#: it is called, each piece cut after a newline): a file on disk or a stored file is never held
+#: whole, to store it, hash it or parse it.
+BatchContent = bytes | Callable[[], Iterable[bytes]]
+
+
 class BatchParser(Protocol):
     """Reads a batch file; raises ``InvalidBatch`` when the file is unusable as a whole."""
 
-    def parse(self, content: bytes, *, format: str | None, today: date) -> Parsed: ...
+    def parse(self, content: BatchContent, *, format: str | None, today: date) -> Parsed: ...
+
+
+def _pieces(content: BatchContent) -> Iterable[bytes]:
+    return [content] if isinstance(content, bytes) else content()
+
+
+def _stored(uow_factory: Callable[[], UnitOfWork], batch_id: str) -> Callable[[], Iterator[bytes]]:
+    """The stored file of a batch, read a piece at a time (each in a transaction of its own)."""
+
+    def read() -> Iterator[bytes]:
+        with uow_factory() as uow:
+            count = uow.batches.content_pieces(batch_id)
+        for number in range(count):
+            with uow_factory() as uow:
+                piece = uow.batches.piece(batch_id, number)
+            if piece is None:  # pragma: no cover - dropped meanwhile: the batch was cancelled
+                return
+            yield piece
+
+    return read
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +130,7 @@ def _register(
     uow_factory: Callable[[], UnitOfWork],
     *,
     caller: Institution,
-    content: bytes,
+    content: BatchContent,
     file_format: str | None,
     idempotency_key: str | None,
     lease: Lease | None,
@@ -112,7 +138,10 @@ def _register(
     """The batch already taken (a duplicate), or a new one: ``processing`` under ``lease``, or
     ``received`` for the batch worker. The file is stored with it, in the same transaction: a
     batch resumes from it after a crash, until it is done."""
-    digest = hashlib.sha256(content).hexdigest()
+    hashed = hashlib.sha256()
+    for piece in _pieces(content):
+        hashed.update(piece)
+    digest = hashed.hexdigest()
     with uow_factory() as uow:
         existing = uow.batches.find(caller.id, content_hash=digest, idempotency_key=idempotency_key)
         if existing is not None:
@@ -131,7 +160,7 @@ def _register(
             lease_until=None if lease is None else lease.until(uow),
         )
         uow.batches.add(batch)
-        uow.batches.store_content(batch.id, content)
+        uow.batches.store_content(batch.id, _pieces(content))
         uow.commit()
     return BatchOutcome(batch, duplicate=False)
 
@@ -183,7 +212,7 @@ def _process(
     *,
     caller: Institution,
     batch: Batch,
-    content: bytes,
+    content: BatchContent,
     parser: BatchParser,
     renderer: DocumentRenderer,
     progress: Progress | None,
@@ -300,11 +329,12 @@ def _resume(
         )
         if claimed is None:
             return None
-        content = uow.batches.content(claimed.id)
+        stored = uow.batches.content_pieces(claimed.id)
         caller = uow.catalogue.institution(claimed.sender)
         uow.commit()
-    if content is None:  # pragma: no cover - a running batch always has its file
+    if not stored:  # pragma: no cover - a running batch always has its file
         return None
+    content = _stored(uow_factory, claimed.id)
     try:
         return _process(
             uow_factory,
@@ -326,7 +356,7 @@ def submit_batch(
     uow_factory: Callable[[], UnitOfWork],
     *,
     caller: Institution,
-    content: bytes,
+    content: BatchContent,
     file_format: str | None,
     idempotency_key: str | None,
     parser: BatchParser,
@@ -364,7 +394,7 @@ def submit_batch(
         uow_factory,
         caller=caller,
         batch=outcome.batch,
-        content=content,
+        content=content if isinstance(content, bytes) else _stored(uow_factory, outcome.batch.id),
         parser=parser,
         renderer=renderer,
         progress=progress,
@@ -378,7 +408,7 @@ def accept_batch(
     uow_factory: Callable[[], UnitOfWork],
     *,
     caller: Institution,
-    content: bytes,
+    content: BatchContent,
     file_format: str | None,
     idempotency_key: str | None,
 ) -> BatchOutcome:

@@ -24,7 +24,14 @@ from carrefour.domain.messages import (
 )
 from carrefour.domain.routing import Recipient
 from carrefour.services.ids import new_ids
-from carrefour.services.unit_of_work import DeliveryRow, EntryRow, MessageRow, UnitOfWork
+from carrefour.services.unit_of_work import (
+    DeliveryRow,
+    EntryRow,
+    MessageRow,
+    Pick,
+    StagedMessage,
+    UnitOfWork,
+)
 
 
 class Encoded(msgspec.Struct, frozen=True, gc=False):
@@ -100,6 +107,55 @@ class Outgoing:
     status: DeliveryStatus = DeliveryStatus.QUEUED
     tracked_only: Sequence[str] = ()
     encoded: Encoded | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A message to route by the person directory in a set (``road.route_staged``): about
+    ``niss``, its recipients looked up on ``days[0]``, or on ``days[1]`` when the first finds
+    none, its payload already encoded."""
+
+    niss: str
+    days: tuple[date, date]
+    encoded: Encoded
+    event_date: date | None = None
+    period: str | None = None
+    in_reply_to: str | None = None
+
+
+def stage_rows(staged: Sequence[Staged], ids: Sequence[str]) -> list[StagedMessage]:
+    """The rows ``uow.routing.stage`` takes for ``staged``, whose messages get ``ids``."""
+    return [
+        (seq, s.niss, message_id, s.days[0], s.days[1], s.event_date, s.period, s.encoded.text,
+         s.in_reply_to)
+        for seq, (s, message_id) in enumerate(zip(staged, ids, strict=True))
+    ]  # fmt: skip
+
+
+def publish_staged(
+    uow: UnitOfWork,
+    *,
+    flow: str,
+    sender: str,
+    staged: Sequence[Staged],
+    ids: Sequence[str],
+    picks: Sequence[Pick],
+    at: datetime,
+) -> None:
+    """``publish_many`` for the staged messages the routing stage picked recipients for: the
+    messages and mailbox rows written from the stage by the database, the tracking entries
+    chained here in the same (position, institution) order; the caller commits."""
+    uow.routing.publish(flow=flow, sender=sender, status=DeliveryStatus.QUEUED.value, at=at)
+    holder = tracking_holder(uow.catalogue, sender)
+    status = DeliveryStatus.QUEUED.value
+    entries: list[EntryRow] = []
+    for seq, institution, rule_id in picks:
+        s = staged[seq]
+        entries.append(
+            (ids[seq], flow, sender, institution, s.niss, s.event_date, rule_id, status, holder,
+             s.encoded.digest)
+        )  # fmt: skip
+    uow.tracking.append_rows(entries, at=at)
 
 
 def tracking_entry(

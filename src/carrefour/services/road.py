@@ -12,13 +12,18 @@ Every use case that sends one message sends it here (docs/architecture.md, "one 
 3. **publish**: ``services.messages.publish`` writes the message, its mailbox rows and its
    tracking entries in the caller's transaction; the use case commits once.
 
-``publish_many`` (the set-based path of batches) is the same third step for many messages.
+``publish_many`` is the same third step for many messages; ``route_staged`` is the set-based
+second and third steps for many messages of one flow by the directory (a chunk of a batch, or a
+single voucher on a one-row stage): the database joins the staged messages with the directory and
+the kinds of line the deliberations grant, and writes their rows.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from carrefour.domain.catalogue import Action, Institution
@@ -27,12 +32,13 @@ from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.errors import NotAuthorised, UnknownInstitution
 from carrefour.domain.flows import spec
 from carrefour.domain.messages import DeliveryStatus, Message
-from carrefour.domain.routing import Recipient, addressed, recipients
+from carrefour.domain.routing import Recipient, addressed, granted, recipients
 from carrefour.services.consultations import require
-from carrefour.services.messages import publish
-from carrefour.services.unit_of_work import UnitOfWork
+from carrefour.services.ids import new_ids
+from carrefour.services.messages import Staged, publish, publish_staged, stage_rows
+from carrefour.services.unit_of_work import Grant, UnitOfWork
 
-__all__ = ["addressed_to", "decide", "directory_recipients", "send"]
+__all__ = ["StagedRoute", "addressed_to", "decide", "directory_recipients", "route_staged", "send"]
 
 
 def decide(uow: UnitOfWork, *, sender: Institution, flow: str) -> Decision:
@@ -148,3 +154,49 @@ def send(
         status=status,
         tracked_only=tracked_only,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class StagedRoute:
+    """What ``route_staged`` did with each staged message (by its position): ``recipients`` of
+    those published, with their message ``ids``; ``undecided``: those for which an institution
+    has several lines in force (the caller routes them one by one, ``directory_recipients``);
+    ``unrouted``: those the directory gives no recipient."""
+
+    ids: list[str]
+    recipients: dict[int, list[str]]
+    undecided: list[int]
+    unrouted: list[int]
+
+
+def route_staged(
+    uow: UnitOfWork,
+    *,
+    flow: str,
+    sender: Institution,
+    staged: Sequence[Staged],
+    at: datetime,
+) -> StagedRoute:
+    """Route and publish many messages of ``flow`` from ``sender`` (already authorised) by the
+    directory, in the database: staged, joined with the directory lines in force and the kinds
+    of line a deliberation grants (each kind decided once by ``domain.routing.granted``), the
+    sender left out, then written by a few set-based statements. The caller commits."""
+    ids = new_ids(len(staged))
+    kinds = uow.routing.stage(stage_rows(staged, ids))
+    today = uow.clock.today()
+    grants: list[Grant] = []
+    for institution, capacity, phase in kinds:
+        found = granted(
+            flow, institution, capacity, phase, today, catalogue=uow.catalogue,
+            exclude={sender.id},
+        )  # fmt: skip
+        if found is not None:
+            fields = tuple(sorted(found.fields))
+            grants.append((institution, capacity, phase, found.rule_id, fields))
+    picks, undecided = uow.routing.pick(grants)
+    publish_staged(uow, flow=flow, sender=sender.id, staged=staged, ids=ids, picks=picks, at=at)
+    routed: dict[int, list[str]] = defaultdict(list)
+    for seq, institution, _ in picks:
+        routed[seq].append(institution)
+    unrouted = [seq for seq in range(len(staged)) if seq not in routed and seq not in undecided]
+    return StagedRoute(ids, dict(routed), sorted(undecided), unrouted)

@@ -5,7 +5,7 @@ Adapters implement them (``carrefour.adapters.db``); only ``carrefour.bootstrap`
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -84,6 +84,17 @@ DeliveryRow = tuple[str, str, str, str, str, str, tuple[str, ...], str]
 #: A tracking entry not yet chained: message_id, flow, emitter, recipient, niss, event_date,
 #: rule_id, status, holder, payload_digest.
 EntryRow = tuple[str, str, str, str, str, date | None, str | None, str, str, str]
+#: A message staged to be routed by the directory: its position in the chunk, NISS, id, the two
+#: days its recipients are looked up on (the second only when the first finds none), event
+#: date, period, payload (JSON text), the message it answers.
+StagedMessage = tuple[int, str, str, date, date, date | None, str | None, str, str | None]
+#: A kind of directory line: institution, capacity, phase.
+LineKind = tuple[str, str, int]
+#: A kind of line whose holder may receive the flow: institution, capacity, phase, rule id,
+#: granted fields (sorted).
+Grant = tuple[str, str, int, str, tuple[str, ...]]
+#: A recipient of a staged message: its position in the chunk, institution, rule id.
+Pick = tuple[int, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,6 +390,29 @@ class MailboxRepository(Protocol):
         ...
 
 
+class RoutingStage(Protocol):
+    """Set-based routing of a chunk by the person directory, in the database (a chunk of a
+    batch, or one message): ``stage``, then ``pick``, then ``publish``."""
+
+    def stage(self, rows: Sequence[StagedMessage]) -> list[LineKind]:
+        """Stage ``rows`` (in place of any staged before); the distinct kinds of the directory
+        lines in force (not cancelled) for their persons on either of their days."""
+        ...
+
+    def pick(self, grants: Sequence[Grant]) -> tuple[list[Pick], set[int]]:
+        """The recipients of each staged message, in (position, institution) order: on its first
+        day, or on its second when the first finds none, every institution with one line in
+        force whose kind is in ``grants``. And the positions of the messages for which an
+        institution has several lines in force on a day looked at: nothing is picked for them
+        (``domain.routing.recipients`` decides them)."""
+        ...
+
+    def publish(self, *, flow: str, sender: str, status: str, at: datetime) -> None:
+        """Write the message of every staged message with a recipient and its mailbox row to
+        each of them, all made ``at``, in (position, institution) order."""
+        ...
+
+
 class TrackingLog(Protocol):
     """Append-only: ``append`` and reads, nothing else."""
 
@@ -452,11 +486,22 @@ class BatchRepository(Protocol):
         self, sender: str, *, content_hash: str, idempotency_key: str | None
     ) -> Batch | None: ...
 
-    def store_content(self, batch_id: str, content: bytes | None) -> None:
-        """Keep (or, with ``None``, drop) the file of a batch processed in the background."""
+    def store_content(self, batch_id: str, content: bytes | Iterable[bytes] | None) -> None:
+        """Keep the file of a batch until it is done (whole, or in pieces, each kept as it is
+        given: one row each), or, with ``None``, drop it."""
         ...
 
-    def content(self, batch_id: str) -> bytes | None: ...
+    def content(self, batch_id: str) -> bytes | None:
+        """A batch's whole file (its pieces joined), if it is kept."""
+        ...
+
+    def content_pieces(self, batch_id: str) -> int:
+        """How many pieces of a batch's file are kept (0: none)."""
+        ...
+
+    def piece(self, batch_id: str, number: int) -> bytes | None:
+        """Piece ``number`` (from 0) of a batch's file."""
+        ...
 
     def claim(
         self, *, owner: str, now: datetime, until: datetime, batch_id: str | None = None
@@ -736,6 +781,9 @@ class UnitOfWork(Protocol):
 
     @property
     def tracking(self) -> TrackingLog: ...
+
+    @property
+    def routing(self) -> RoutingStage: ...
 
     @property
     def careers(self) -> CareerRepository: ...

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from carrefour.domain import flows
@@ -23,7 +23,7 @@ from carrefour.domain.errors import CarrefourError, InvalidInput, NotFound, Unkn
 from carrefour.domain.identifiers import format_niss
 from carrefour.domain.messages import DeliveryStatus
 from carrefour.domain.periods import Period
-from carrefour.domain.routing import Recipient, recipients
+from carrefour.domain.routing import Recipient
 from carrefour.domain.vouchers import (
     KIND_LABELS,
     Voucher,
@@ -36,7 +36,7 @@ from carrefour.domain.vouchers import (
 from carrefour.services import road
 from carrefour.services.consultations import require
 from carrefour.services.ids import new_id
-from carrefour.services.messages import Encoded, Outgoing, encode, publish_many
+from carrefour.services.messages import Encoded, Outgoing, Staged, encode, publish_many
 from carrefour.services.unit_of_work import (
     Document,
     DocumentRenderer,
@@ -253,15 +253,18 @@ def _route_direct(
     encoded: Sequence[Encoded] | None = None,
 ) -> list[Routed]:
     """Route vouchers ``sender`` emits itself, set-based: one authorisation, one read of the
-    directory, the replacements and the provisional proofs for all of them, one multi-row
-    publish. Each voucher's outcome, or the error that refused it, in order. ``encoded``: each
-    voucher's payload already encoded (a batch's duplicate check did it)."""
+    replacements and of the provisional proofs for all of them, the routing itself in the
+    database (``road.route_staged``). Each voucher's outcome, or the error that refused it, in
+    order. ``encoded``: each voucher's payload already encoded (a batch's duplicate check)."""
     submitted = list(submitted_ids) if submitted_ids is not None else [None] * len(vouchers)
     results: list[Routed | None] = [None] * len(vouchers)
     candidates: list[int] = []
+    allowed: set[VoucherKind] = set()  # the kinds the sender may send (checked once a kind)
     for index, voucher in enumerate(vouchers):
         try:
-            check_sender(voucher, sender)
+            if voucher.kind not in allowed:
+                check_sender(voucher, sender)
+                allowed.add(voucher.kind)
             _check_references(uow, voucher)
         except CarrefourError as error:
             results[index] = error
@@ -270,69 +273,53 @@ def _route_direct(
     if candidates:
         niss = vouchers[candidates[0]].niss if len(vouchers) == 1 else None
         require(uow, caller=sender, action=Action.SEND, flow=VOUCHER_FLOW, niss=niss)
-    nisses = sorted({vouchers[i].niss for i in candidates})
-    replaced = uow.replacements.replacements_of(nisses)
-    lines_of: dict[str, list[IntegrationLine]] = defaultdict(list)
-    for line in uow.directory.lines_of_many(nisses):
-        lines_of[line.niss].append(line)
-    today = uow.clock.today()
-    # The recipients depend only on which (institution, capacity, phase) lines are in force on
-    # the day: persons of the same shape (most of a chunk) share one decision.
-    decided: dict[tuple[date, frozenset[tuple[str, str, int]]], list[Recipient]] = {}
-
-    def routed_to(lines: Sequence[IntegrationLine], day: date) -> list[Recipient]:
-        shape = frozenset((x.institution, x.capacity, x.phase) for x in lines if x.covers(day))
-        key = (day, shape)
-        if key not in decided:
-            decided[key] = recipients(
-                VOUCHER_FLOW, lines, day, catalogue=uow.catalogue, exclude={sender.id}
-            )
-        return decided[key]
-
-    outgoing: list[tuple[int, list[Recipient]]] = []
-    for index in candidates:
+    replaced = uow.replacements.replacements_of(sorted({vouchers[i].niss for i in candidates}))
+    today, now = uow.clock.today(), uow.clock.now()
+    by_directory = [i for i in candidates if vouchers[i].niss not in replaced]
+    staged: list[Staged] = []
+    days_of: dict[Period, tuple[date, date]] = {}  # a chunk's vouchers share a few periods
+    for index in by_directory:
         voucher = vouchers[index]
-        reason: tuple[str, str] | None = None
-        found: list[Recipient] = []
-        if voucher.niss in replaced:
-            new = replaced[voucher.niss]
-            reason = (REPLACED[0].format(new=new), REPLACED[1].format(new=new))
-        else:
-            for day in routing_days(voucher.period, today):
-                found = routed_to(lines_of[voucher.niss], day)
-                if found:
-                    break
-            if not found:
-                reason = NOT_INTEGRATED
-        if reason is not None:
-            paper = _store_paper(
-                uow, renderer=renderer, sender=sender, voucher=voucher, reason=reason
-            )
-            results[index] = replace(paper, submitted_id=submitted[index])
-        else:
-            outgoing.append((index, found))
-    messages: list[Outgoing] = []
-    for index, found in outgoing:
-        voucher = vouchers[index]
-        payload = encode(voucher.payload()) if encoded is None else encoded[index]
-        messages.append(
-            Outgoing(
-                flow=VOUCHER_FLOW,
-                sender=sender.id,
+        days = days_of.get(voucher.period)
+        if days is None:
+            first, second = routing_days(voucher.period, today)
+            days = days_of[voucher.period] = (first, second)
+        staged.append(
+            Staged(
                 niss=voucher.niss,
-                payload=payload.payload,
-                recipients=found,
+                days=days,
+                encoded=encode(voucher.payload()) if encoded is None else encoded[index],
                 event_date=voucher.period.begin,
                 period=voucher.period_label,
                 in_reply_to=submitted[index],
-                encoded=payload,
             )
         )
-    published = publish_many(uow, messages)
-    proofs = uow.inami.active_proofs_of(sorted({vouchers[i].niss for i, _ in outgoing}))
+    route = road.route_staged(uow, flow=VOUCHER_FLOW, sender=sender, staged=staged, at=now)
+    sent: dict[int, tuple[str, list[str]]] = {
+        by_directory[seq]: (route.ids[seq], found) for seq, found in route.recipients.items()
+    }
+    undecided = [by_directory[seq] for seq in route.undecided]
+    sent.update(
+        _route_one_by_one(
+            uow, sender=sender, vouchers=vouchers, indexes=undecided, submitted=submitted,
+            encoded=encoded, at=now,
+        )
+    )  # fmt: skip
+    for index in candidates:
+        if index in sent:
+            continue
+        voucher = vouchers[index]
+        new = replaced.get(voucher.niss)
+        reason = NOT_INTEGRATED
+        if new is not None:
+            reason = (REPLACED[0].format(new=new), REPLACED[1].format(new=new))
+        paper = _store_paper(uow, renderer=renderer, sender=sender, voucher=voucher, reason=reason)
+        results[index] = replace(paper, submitted_id=submitted[index])
+    proofs = uow.inami.active_proofs_of(sorted({vouchers[i].niss for i in sent}))
     with_proofs = {proof.niss for proof in proofs}
     queued = DeliveryStatus.QUEUED.value
-    for (index, found), message_id in zip(outgoing, published, strict=True):
+    for index in sorted(sent):
+        message_id, found = sent[index]
         voucher = vouchers[index]
         if voucher.niss in with_proofs:
             end_provisional_proofs(
@@ -344,10 +331,59 @@ def _route_direct(
             kind=voucher.kind.value,
             period=voucher.period_label,
             status=queued,
-            recipients=[r.institution for r in found],
+            recipients=found,
             submitted_id=submitted[index],
         )
     return [r for r in results if r is not None]
+
+
+def _route_one_by_one(
+    uow: UnitOfWork,
+    *,
+    sender: Institution,
+    vouchers: Sequence[Voucher],
+    indexes: Sequence[int],
+    submitted: Sequence[str | None],
+    encoded: Sequence[Encoded] | None,
+    at: datetime,
+) -> dict[int, tuple[str, list[str]]]:
+    """The vouchers (``indexes``) whose persons an institution integrated with several lines in
+    force: their recipients decided by the domain (``domain.routing.recipients``) from the
+    lines, and published; those with none are left out (they go on paper)."""
+    if not indexes:
+        return {}
+    lines_of: dict[str, list[IntegrationLine]] = defaultdict(list)
+    for line in uow.directory.lines_of_many(sorted({vouchers[i].niss for i in indexes})):
+        lines_of[line.niss].append(line)
+    today = uow.clock.today()
+    routed: list[tuple[int, list[Recipient]]] = []
+    for index in indexes:
+        voucher = vouchers[index]
+        found = road.directory_recipients(
+            uow, VOUCHER_FLOW, lines_of[voucher.niss], routing_days(voucher.period, today),
+            exclude={sender.id},
+        )  # fmt: skip
+        if found:
+            routed.append((index, found))
+    messages = [
+        Outgoing(
+            flow=VOUCHER_FLOW,
+            sender=sender.id,
+            niss=vouchers[index].niss,
+            payload=vouchers[index].payload(),
+            recipients=found,
+            event_date=vouchers[index].period.begin,
+            period=vouchers[index].period_label,
+            in_reply_to=submitted[index],
+            encoded=None if encoded is None else encoded[index],
+        )
+        for index, found in routed
+    ]
+    published = publish_many(uow, messages, at=at)
+    return {
+        index: (message_id, [r.institution for r in found])
+        for (index, found), message_id in zip(routed, published, strict=True)
+    }
 
 
 def _submit_pension(uow: UnitOfWork, *, caller: Institution, voucher: Voucher) -> str:

@@ -56,4 +56,12 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # JIT compilation off: the hub's statements are short; PostgreSQL's estimate of a staged
+    # chunk's join can pass the JIT threshold and compile for longer than the join runs.
+    return create_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        connect_args={"options": "-c jit=off"},
+    )

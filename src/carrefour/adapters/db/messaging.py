@@ -111,6 +111,11 @@ class SqlMessageRepository:
         return found
 
 
+def lock_mailbox_positions(conn: Connection) -> None:
+    """Positions are the pull cursor: make them commit in order (PostgreSQL)."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MAILBOX_LOCK_KEY})
+
+
 def _mailbox_row(row: Row[Any]) -> MailboxRow:
     return MailboxRow(
         position=row.position,
@@ -206,8 +211,7 @@ class SqlMailboxRepository:
         )  # fmt: skip
 
     def _lock_positions(self) -> None:
-        """Positions are the pull cursor: make them commit in order (PostgreSQL)."""
-        self._conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MAILBOX_LOCK_KEY})
+        lock_mailbox_positions(self._conn)
 
     def page(
         self, recipient: str, *, after: int | None, limit: int

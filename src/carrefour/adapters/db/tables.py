@@ -316,12 +316,15 @@ batches = Table(
     Index("ix_batches_status", "status", "created_at"),
 )
 
-# A batch's file, kept until the batch is done (a batch resumes from it after a crash): a row
-# of its own, so that the batch's row, read and updated by every chunk, stays small.
+# A batch's file, kept until the batch is done (a batch resumes from it after a crash): rows of
+# its own, so that the batch's row, read and updated by every chunk, stays small; in pieces of a
+# few MB each cut after a newline (``piece`` 0, 1, ...), so that no process ever holds the whole
+# file to store it or to read it.
 batch_files = Table(
     "batch_files",
     metadata,
     Column("batch_id", String(32), ForeignKey("batches.id"), primary_key=True),
+    Column("piece", Integer, primary_key=True, autoincrement=False),
     Column("content", LargeBinary, nullable=False),
 )
 

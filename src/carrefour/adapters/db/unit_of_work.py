@@ -28,6 +28,7 @@ from carrefour.adapters.db.repositories import (
     SqlDirectoryRepository,
     SqlReplacementRepository,
 )
+from carrefour.adapters.db.routing import SqlRoutingStage
 from carrefour.adapters.db.vouchers import (
     SqlBatchRepository,
     SqlDocumentStore,
@@ -88,6 +89,7 @@ class SqlUnitOfWork:
         self.messages = SqlMessageRepository(conn)
         self.mailbox = SqlMailboxRepository(conn)
         self.tracking = SqlTrackingLog(conn)
+        self.routing = SqlRoutingStage(conn)
         self.careers = SqlCareerRepository(conn)
         self.documents = SqlDocumentStore(conn)
         self.batches = SqlBatchRepository(conn)

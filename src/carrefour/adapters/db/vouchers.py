@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, insert, select, update
+from sqlalchemy import Connection, Row, and_, delete, func, insert, select, update
 
 from carrefour.adapters.db import staging
 from carrefour.adapters.db import tables as t
@@ -110,16 +110,29 @@ class SqlBatchRepository:
         row = self._conn.execute(select(t.batches).where(c.sender == sender, condition)).first()
         return None if row is None else _batch(row)
 
-    def store_content(self, batch_id: str, content: bytes | None) -> None:
+    def store_content(self, batch_id: str, content: bytes | Iterable[bytes] | None) -> None:
         files = t.batch_files
         self._conn.execute(delete(files).where(files.c.batch_id == batch_id))
-        if content is not None:
-            self._conn.execute(insert(files).values(batch_id=batch_id, content=content))
+        if content is None:
+            return
+        for number, piece in enumerate([content] if isinstance(content, bytes) else content):
+            self._conn.execute(insert(files).values(batch_id=batch_id, piece=number, content=piece))
 
     def content(self, batch_id: str) -> bytes | None:
+        count = self.content_pieces(batch_id)
+        if not count:
+            return None
+        return b"".join(self.piece(batch_id, number) or b"" for number in range(count))
+
+    def content_pieces(self, batch_id: str) -> int:
+        files = t.batch_files
+        query = select(func.count()).select_from(files).where(files.c.batch_id == batch_id)
+        return int(self._conn.execute(query).scalar_one())
+
+    def piece(self, batch_id: str, number: int) -> bytes | None:
         files = t.batch_files
         value = self._conn.execute(
-            select(files.c.content).where(files.c.batch_id == batch_id)
+            select(files.c.content).where(files.c.batch_id == batch_id, files.c.piece == number)
         ).scalar()
         return None if value is None else bytes(value)
 

@@ -11,8 +11,7 @@ fixed-width records (``fixed``, ``formats.fixedwidth``). Errors come at two leve
 
 from __future__ import annotations
 
-import codecs
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
@@ -28,16 +27,21 @@ __all__ = [
     "UTF8_BOM",
     "BatchFormatError",
     "BatchRecord",
+    "Content",
     "ParsedBatch",
+    "Pieces",
     "accepted_record",
     "count_lines",
     "decode_utf8",
     "detect_format",
     "failed_record",
+    "head",
     "iter_lines",
     "parse_batch",
+    "pieces_of",
     "refused_record",
     "split_lines",
+    "whole",
 ]
 
 #: The formats ``parse_batch`` reads.
@@ -147,36 +151,81 @@ def decode_utf8(content: bytes) -> str:
         ) from None
 
 
-def check_utf8(content: bytes) -> None:
-    """Raise ``BatchFormatError("encoding")`` as ``decode_utf8`` does, without holding the
-    decoded text: the content is checked in pieces."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    skip = len(UTF8_BOM) if content.startswith(UTF8_BOM) else 0
-    view = memoryview(content)
-    try:
-        for start in range(skip, len(content), _PIECE):
-            decoder.decode(view[start : start + _PIECE])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        decode_utf8(content)  # raises the error naming the byte and its line
-        raise  # pragma: no cover - decode_utf8 raised
+#: A batch file read as pieces: a function that reads it again from its start each time it is
+#: called, each piece ending after a newline (but the last), so that no line and no UTF-8
+#: sequence is cut. A file given as ``bytes`` is cut into pieces here.
+Pieces = Callable[[], Iterable[bytes]]
+Content = bytes | Pieces
 
 
-def _line_pieces(content: bytes) -> Iterator[list[str]]:
+def pieces_of(content: bytes, size: int = _PIECE) -> Iterator[bytes]:
+    """``content`` in pieces of about ``size`` bytes, each cut after a newline."""
+    start = 0
+    while start < len(content):
+        cut = content.find(b"\n", start + size)
+        end = len(content) if cut < 0 else cut + 1
+        yield content[start:end]
+        start = end
+
+
+def _read(content: Content) -> Iterator[bytes]:
+    """The pieces of ``content`` (a piece larger than about 1 MiB cut again)."""
+    if isinstance(content, bytes):
+        yield from pieces_of(content)
+        return
+    for piece in content():
+        yield from pieces_of(piece) if len(piece) > 2 * _PIECE else (piece,)
+
+
+def whole(content: Content) -> bytes:
+    """``content`` as one ``bytes`` (for a format read whole: fixed-width)."""
+    return content if isinstance(content, bytes) else b"".join(content())
+
+
+def head(content: Content) -> bytes:
+    """The start of ``content``, up to and with its first piece holding a non-blank byte."""
+    if isinstance(content, bytes):
+        return content
+    found = b""
+    for piece in _read(content):
+        found += piece
+        if found.removeprefix(UTF8_BOM).lstrip(_BLANK_BYTES):
+            break
+    return found
+
+
+def _texts(content: Content) -> Iterator[str]:
+    """The text of each piece of UTF-8 ``content``, a leading byte-order mark dropped. Raises
+    ``BatchFormatError("encoding")`` naming the first invalid byte's offset and line."""
+    offset = lines = 0
+    for piece in _read(content):
+        skip = len(UTF8_BOM) if offset == 0 and piece.startswith(UTF8_BOM) else 0
+        try:
+            text = (piece[skip:] if skip else piece).decode("utf-8")
+        except UnicodeDecodeError as error:
+            at = skip + error.start
+            line = lines + piece.count(b"\n", 0, at) + 1
+            raise BatchFormatError(
+                "encoding",
+                f"byte {offset + at} (line {line}) is 0x{piece[at]:02x}, not valid UTF-8; "
+                "batch files are encoded in UTF-8",
+                line=line,
+            ) from None
+        offset += len(piece)
+        lines += piece.count(b"\n")
+        yield text
+
+
+def _line_pieces(content: Content) -> Iterator[list[str]]:
     """The lines of UTF-8 ``content`` (a leading byte-order mark dropped) without their
     ``\\n``, about 1 MiB of them at a time: the whole file is never decoded at once."""
-    start = len(UTF8_BOM) if content.startswith(UTF8_BOM) else 0
-    while True:
-        cut = content.find(b"\n", start + _PIECE)
-        if cut < 0:
-            yield content[start:].decode("utf-8").split("\n")
-            return
-        yield content[start:cut].decode("utf-8").split("\n")
-        start = cut + 1
+    for text in _texts(content):
+        yield (text[:-1] if text.endswith("\n") else text).split("\n")
 
 
-def iter_lines(content: bytes) -> Iterator[tuple[int, str]]:
-    """``split_lines`` of UTF-8 ``content`` (already checked), one line at a time."""
+def iter_lines(content: Content) -> Iterator[tuple[int, str]]:
+    """``split_lines`` of UTF-8 ``content``, one line at a time (``BatchFormatError`` at the
+    first piece that is not UTF-8)."""
     number = 0
     for piece in _line_pieces(content):
         for line in piece:
@@ -187,8 +236,9 @@ def iter_lines(content: bytes) -> Iterator[tuple[int, str]]:
                 yield number, line
 
 
-def count_lines(content: bytes) -> int:
-    """How many lines ``iter_lines`` yields (UTF-8 ``content``, already checked)."""
+def count_lines(content: Content) -> int:
+    """How many lines ``iter_lines`` yields (``BatchFormatError`` if ``content`` is not
+    UTF-8)."""
     count = 0
     for piece in _line_pieces(content):
         count += len(piece) - sum(1 for line in piece if line[:1] != "{" and not line.strip())
@@ -228,7 +278,7 @@ def detect_format(content: bytes) -> str:
 
 
 def parse_batch(
-    content: bytes, *, format: str | None, today: date, stream: bool = False
+    content: Content, *, format: str | None, today: date, stream: bool = False
 ) -> ParsedBatch:
     """Parse a batch file of vouchers.
 
@@ -238,15 +288,17 @@ def parse_batch(
     ``BatchRecord`` with an error. ``stream``: JSON Lines records are parsed as they are
     iterated, so that memory does not grow with the file (``JsonLinesStream``).
     """
-    chosen = detect_format(content) if format is None else format
+    chosen = detect_format(head(content)) if format is None else format
     if chosen == "jsonl":
         from carrefour.adapters.formats.jsonlines import parse_jsonl, stream_jsonl
 
-        return (stream_jsonl if stream else parse_jsonl)(content, today=today)
+        if stream:
+            return stream_jsonl(content, today=today)
+        return parse_jsonl(whole(content), today=today)
     if chosen == "fixed":
         from carrefour.adapters.formats.fixedwidth import parse_fixed
 
-        return parse_fixed(content, today=today)
+        return parse_fixed(whole(content), today=today)
     raise BatchFormatError(
         "unknown-format",
         f"unknown batch format {format!r}; known formats: {', '.join(BATCH_FORMATS)}",

@@ -20,9 +20,9 @@ import msgspec
 from carrefour.adapters.formats.batch import (
     BatchFormatError,
     BatchRecord,
+    Content,
     ParsedBatch,
     accepted_record,
-    check_utf8,
     count_lines,
     decode_utf8,
     failed_record,
@@ -192,8 +192,7 @@ class JsonLinesStream(Sequence[BatchRecord]):
     at a time, whatever the size of the file. Its length (the non-blank lines) is counted when
     it is made; indexing re-reads the file up to the record (use iteration)."""
 
-    def __init__(self, content: bytes, *, today: date) -> None:
-        check_utf8(content)
+    def __init__(self, content: Content, *, today: date) -> None:
         self._content = content
         self._today = today
         self._count = count_lines(content)
@@ -220,7 +219,7 @@ class JsonLinesStream(Sequence[BatchRecord]):
         return next(islice(iter(self), index % self._count, None))
 
 
-def stream_jsonl(content: bytes, *, today: date) -> ParsedBatch:
+def stream_jsonl(content: Content, *, today: date) -> ParsedBatch:
     """A JSON Lines batch whose records are parsed as they are iterated (``JsonLinesStream``).
     Raises ``BatchFormatError`` (``encoding``, ``empty``) at once, before any record is used."""
     return ParsedBatch(

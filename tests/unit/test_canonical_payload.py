@@ -52,6 +52,25 @@ def test_a_nested_payload_is_the_standard_librarys_bytes(payload: dict[str, Any]
     assert canonical_bytes(payload) == canonical_payload(payload) == standard(payload)
 
 
+plain_values = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.just(0.0)
+    | st.floats(min_value=1e-4, max_value=1e16, exclude_max=True)
+    | st.floats(min_value=-1e16, max_value=-1e-4, exclude_min=True)
+    | st.text(st.characters(exclude_categories=("Cs",)))
+)
+
+
+@settings(max_examples=300)
+@given(st.dictionaries(st.text(max_size=12), plain_values, max_size=12))
+def test_a_plain_payload_with_sorted_keys_is_written_as_it_is(payload: dict[str, Any]) -> None:
+    ordered = dict(sorted(payload.items()))
+    assert canonical_bytes(ordered, plain=True) == standard(payload)
+    assert encode(ordered, plain=True).digest == payload_digest(payload)
+
+
 def test_floats_written_with_an_exponent_keep_the_standard_form() -> None:
     payload = {"big": 1e16, "small": 1e-05, "huge": 1.5e300, "plain": 456.5, "zero": -0.0}
     assert (

@@ -29,7 +29,8 @@ from carrefour.domain.identifiers import (
     parse_niss,
 )
 from carrefour.domain.messages import canonical_payload
-from carrefour.domain.vouchers import CanonicalVouchers, parse_voucher
+from carrefour.domain.vouchers import CanonicalVouchers, Voucher, parse_voucher
+from carrefour.services.messages import canonical_bytes, encode
 from tests.support import employee
 
 TODAY = date(2025, 6, 2)
@@ -99,6 +100,10 @@ enterprises = st.one_of(
 @example("00022900097")  # 29 February 1900: not a leap year
 @example("00022900000")
 @example("00022900014")  # 29 February 2000
+@example("00422900134")  # a BIS number (month + 40) of 29 February 2000
+@example("00422900105")  # ... of 29 February 1900, which did not exist
+@example("00443100185")  # a BIS number of 31 April
+@example("00133100133")  # month 13
 def test_a_niss_is_canonical_exactly_when_parse_niss_gives_it_back_unchanged(text: str) -> None:
     assert is_canonical_niss(text) == (_careful_niss(text) == text)
 
@@ -216,6 +221,26 @@ def test_the_quick_path_takes_a_line_exactly_as_the_careful_path_does(line: str)
     if quick is not None:
         assert careful.ok
         assert _seen(quick) == _seen(careful)
+        assert quick.voucher is not None
+        _check_plain_payload(quick.voucher)
+
+
+def _check_plain_payload(voucher: Voucher) -> None:
+    """A voucher's ``plain_payload`` is its payload, keys sorted, written by the fast encoder as
+    the standard library writes it (the digest of its message); only a fraction too small to
+    write without an exponent leaves it out."""
+    payload = voucher.payload()
+    plain = voucher.plain_payload
+    if plain is None:
+        assert payload["working_time_fraction"] < 1e-4
+        return
+    assert list(plain) == sorted(payload)
+    assert [(k, type(v)) for k, v in plain.items()] == sorted(
+        (k, type(v)) for k, v in payload.items()
+    )
+    assert plain == payload
+    assert canonical_bytes(plain, plain=True) == canonical_payload(payload)
+    assert encode(plain, plain=True) == encode(payload)
 
 
 def test_a_plain_onss_line_takes_the_quick_path() -> None:
@@ -243,6 +268,20 @@ def test_canonical_vouchers_give_the_voucher_parse_voucher_gives(changes: dict[s
     assert quick is not None
     assert quick.voucher == parse_voucher(json.loads(line), today=TODAY)
     assert _seen(quick) == _seen(_record(1, line, TODAY))
+    _check_plain_payload(quick.voucher)
+
+
+def test_a_fraction_written_with_an_exponent_keeps_the_careful_encoding() -> None:
+    line = json.dumps({**PLAIN_LINE, "working_time_fraction": 0.00005})
+    quick = _quick_record(1, line, CanonicalVouchers(today=TODAY))
+    assert quick is not None
+    assert quick.voucher is not None
+    assert quick.voucher.plain_payload is None
+    assert b'"working_time_fraction":5e-05' in canonical_bytes(quick.voucher.payload())
+
+
+def test_a_voucher_parse_voucher_builds_carries_no_plain_payload() -> None:
+    assert parse_voucher(PLAIN_LINE, today=TODAY).plain_payload is None
 
 
 def test_a_future_period_is_left_to_the_careful_path_for_its_message() -> None:

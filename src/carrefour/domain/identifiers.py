@@ -172,24 +172,29 @@ def is_canonical_niss(text: str) -> bool:
 
     Integer arithmetic only, for the bulk path: a false answer says nothing about why (ask
     ``parse_niss`` for the error)."""
-    if len(text) != NISS_LENGTH or not (text.isascii() and text.isdigit()):
+    if len(text) != NISS_LENGTH or not text.isascii() or not text.isdigit():
         return False
-    first_nine, check = divmod(int(text), 100)
+    number = int(text)
+    first_nine = number // 100
+    check = number % 100
     if check == 97 - first_nine % 97:
         century = 1900
     elif check == 97 - (_BORN_2000_OR_LATER + first_nine) % 97:
         century = 2000
     else:
         return False
-    birth, day = divmod(first_nine // 1000, 100)  # YYMM, DD
-    year, month = divmod(birth, 100)
+    birth = first_nine // 1000  # YYMMDD
+    day = birth % 100
+    month = birth // 100 % 100
+    if month <= 12 and day <= 28:  # most numbers: a register number, a day every month has
+        return True
     if month >= BIS_SEX_KNOWN_OFFSET:
         month -= BIS_SEX_KNOWN_OFFSET
     elif month >= BIS_SEX_UNKNOWN_OFFSET:
         month -= BIS_SEX_UNKNOWN_OFFSET
     if month > 12:
         return False
-    return day <= 28 or day <= (_days_in_month(century + year, month) if month else 31)
+    return day <= 28 or day <= (_days_in_month(century + birth // 10000, month) if month else 31)
 
 
 def parse_niss(text: str) -> Niss:

@@ -48,7 +48,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -281,6 +281,11 @@ class Voucher:
     kind's own fields (``KIND_FIELDS``), normalised and JSON-able: enterprise numbers as 10
     digits, fractions, hours and rates as floats, amounts as strings with 2 decimals
     (``"1234.56"``), the self-employed quarters as a tuple of 4 statuses.
+
+    ``plain_payload`` is ``payload()`` made once, its keys in sorted order, when the voucher was
+    built by ``CanonicalVouchers`` and every value is plain JSON: a string, an integer, null, or
+    a float from 1e-4 to below 1e16 (or zero), which every JSON encoder writes the same way, with
+    no exponent. It is ``None`` otherwise (ask ``payload()``), and is not compared.
     """
 
     kind: VoucherKind
@@ -291,6 +296,9 @@ class Voucher:
     ct2: str
     details: Mapping[str, Any]
     reference: str | None
+    plain_payload: Mapping[str, Any] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def payload(self) -> dict[str, Any]:
         """The voucher as JSON: the common fields, then the kind's own; ``parse_voucher`` of it
@@ -317,8 +325,8 @@ _new_object: Final = object.__new__
 _set_kind, _set_niss, _set_period_label, _set_period = map(
     _slot_setter, ("kind", "niss", "period_label", "period")
 )
-_set_ct1, _set_ct2, _set_details, _set_reference = map(
-    _slot_setter, ("ct1", "ct2", "details", "reference")
+_set_ct1, _set_ct2, _set_details, _set_reference, _set_plain_payload = map(
+    _slot_setter, ("ct1", "ct2", "details", "reference", "plain_payload")
 )
 
 
@@ -331,6 +339,7 @@ def _new_voucher(
     ct2: str,
     details: Mapping[str, Any],
     reference: str | None,
+    plain_payload: Mapping[str, Any] | None = None,
 ) -> Voucher:
     """``Voucher(...)`` of already validated values, its slots filled directly: the frozen
     dataclass's ``__init__`` (one ``object.__setattr__`` per field) is most of the cost of a
@@ -344,6 +353,7 @@ def _new_voucher(
     _set_ct2(voucher, ct2)
     _set_details(voucher, details)
     _set_reference(voucher, reference)
+    _set_plain_payload(voucher, plain_payload)
     return voucher
 
 
@@ -949,10 +959,11 @@ class CanonicalVouchers:
         if not found:  # a period parse_voucher refuses
             return None
         label, dates, max_days, max_hours = found
-        ct1, ct2, employer = fields.ct1, fields.ct2, fields.employer
-        hours, fraction = fields.hours_worked, fields.working_time_fraction
+        niss, ct1, ct2, employer = fields.niss, fields.ct1, fields.ct2, fields.employer
+        days, hours = fields.days_worked, fields.hours_worked
+        fraction = fields.working_time_fraction
         if not (
-            is_canonical_niss(fields.niss)
+            is_canonical_niss(niss)
             and (
                 ct1 in self._ct1
                 or self._known(self._ct1, ct1, _is_code(ct1) and ct1[0] != SELF_EMPLOYED_CT1_PREFIX)
@@ -962,7 +973,7 @@ class CanonicalVouchers:
                 employer in self._employers
                 or self._known(self._employers, employer, is_canonical_enterprise_number(employer))
             )
-            and 0 <= fields.days_worked <= max_days
+            and 0 <= days <= max_days
             and 0 <= hours <= max_hours
             and round(hours * 100) / 100 == hours  # the float nearest a number of cents
         ):
@@ -988,25 +999,37 @@ class CanonicalVouchers:
                     reference = _free_text(reference, "reference", max_length=REFERENCE_MAX_LENGTH)
                 except CarrefourError:
                     return None
+            reference = reference or None
         details = {
             "employer": employer,
-            "days_worked": fields.days_worked,
+            "days_worked": days,
             "hours_worked": hours,
             "working_time_fraction": fraction,
         }
+        # Hours are 0 or at least 0.01 (whole cents) and at most a quarter's hours: plain. So is
+        # the fraction, at most 1, unless it is below 1e-4 (written 1e-05 and the like).
+        plain = None
+        if fraction >= _PLAIN_FLOAT_MIN:
+            plain = {
+                "ct1": ct1,
+                "ct2": ct2,
+                "days_worked": days,
+                "employer": employer,
+                "hours_worked": hours,
+                "kind": "employee",
+                "niss": niss,
+                "period": label,
+                "reference": reference,
+                "working_time_fraction": fraction,
+            }
         return _new_voucher(
-            _EMPLOYEE,
-            fields.niss,
-            label,
-            dates,
-            ct1,
-            ct2,
-            MappingProxyType(details),
-            reference or None,
+            _EMPLOYEE, niss, label, dates, ct1, ct2, MappingProxyType(details), reference, plain
         )
 
 
 _MILLIONTHS: Final = 10**FRACTION_DECIMALS
+#: The smallest float that JSON encoders all write without an exponent (``plain_payload``).
+_PLAIN_FLOAT_MIN: Final = 1e-4
 _EMPLOYEE: Final = VoucherKind.EMPLOYEE  # a module constant: an enum member costs a lookup
 
 

@@ -180,7 +180,8 @@ def _first_seen(seen: dict[bytes, int], record: ParsedRecord) -> tuple[int | Non
     voucher = record.voucher
     if voucher is None:
         return None, None
-    encoded = encode(voucher.payload())
+    plain = voucher.plain_payload
+    encoded = encode(voucher.payload()) if plain is None else encode(plain, plain=True)
     key = bytes.fromhex(encoded.digest)
     first = seen.get(key)
     if first is None:
@@ -261,27 +262,26 @@ def _process(
             if held is None:
                 return uow.batches.get(batch.id) or batch
             errors: list[tuple[int, str, str]] = []
-            good: list[tuple[int, Voucher]] = []
+            lines: list[int] = []
+            vouchers: list[Voucher] = []
             encoded: list[Encoded] = []
             for record in part:
-                if record.voucher is None:
+                voucher = record.voucher
+                if voucher is None:
                     errors.append((record.line, record.error_code or "invalid", record.error or ""))
                     continue
                 first, payload = _first_seen(seen, record)
                 if first is not None:
                     errors.append((record.line, "duplicate", f"the same record as line {first}"))
                 elif payload is not None:
-                    good.append((record.line, record.voucher))
+                    lines.append(record.line)
+                    vouchers.append(voucher)
                     encoded.append(payload)
             results = route_vouchers(
-                uow,
-                caller=caller,
-                vouchers=[v for _, v in good],
-                renderer=renderer,
-                encoded=encoded,
+                uow, caller=caller, vouchers=vouchers, renderer=renderer, encoded=encoded
             )
             routed = paper = 0
-            for (line, _), result in zip(good, results, strict=True):
+            for line, result in zip(lines, results, strict=True):
                 if isinstance(result, CarrefourError):
                     errors.append((line, result.code, result.detail))
                 elif result.status == DeliveryStatus.PAPER:
@@ -302,8 +302,8 @@ def _process(
             uow.batches.update(batch)
             uow.commit()
         start += len(part)
-        good_done += len(good)
-        if progress is not None and good:
+        good_done += len(vouchers)
+        if progress is not None and vouchers:
             expected = good_total if good_total is not None else good_done + total - start
             progress(good_done, expected)
     return _finish(

@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final
+from typing import Final
+
+import msgspec
 
 from carrefour.domain.errors import CarrefourError
 from carrefour.domain.vouchers import Voucher
@@ -60,12 +62,14 @@ _BLANK_BYTES: Final = b" \t\r\n"
 _PIECE: Final = 1 << 20
 
 
-@dataclass(frozen=True, slots=True)
-class BatchRecord:
+class BatchRecord(msgspec.Struct, frozen=True, gc=False):
     """One record of a batch: its 1-based physical ``line`` in the file, and either the parsed
     ``voucher`` or an ``error_code`` (the domain error's code, or a format code such as
     ``malformed-json`` or ``truncated``) with a human ``error``. ``raw`` is the line as read,
-    without its line terminator. ``field`` names the offending field when known."""
+    without its line terminator. ``field`` names the offending field when known.
+
+    A msgspec Struct: a batch makes one per line, and a frozen dataclass's ``__init__`` (one
+    ``object.__setattr__`` per field) would cost more than decoding the line."""
 
     line: int
     voucher: Voucher | None
@@ -99,45 +103,14 @@ class ParsedBatch:
         return [r for r in self.records if r.voucher is None]
 
 
-def _slot_setter(name: str) -> Callable[[BatchRecord, Any], None]:
-    setter: Callable[[BatchRecord, Any], None] = BatchRecord.__dict__[name].__set__
-    return setter
-
-
-_new_object: Final = object.__new__
-_set_line, _set_voucher, _set_error_code, _set_error, _set_raw, _set_field = map(
-    _slot_setter, ("line", "voucher", "error_code", "error", "raw", "field")
-)
-
-
-def _new_record(
-    line: int,
-    voucher: Voucher | None,
-    error_code: str | None,
-    error: str | None,
-    raw: str,
-    field: str | None,
-) -> BatchRecord:
-    """``BatchRecord(...)``, its slots filled directly: the frozen dataclass's ``__init__`` (one
-    ``object.__setattr__`` per field) costs more than decoding the line."""
-    record: BatchRecord = _new_object(BatchRecord)
-    _set_line(record, line)
-    _set_voucher(record, voucher)
-    _set_error_code(record, error_code)
-    _set_error(record, error)
-    _set_raw(record, raw)
-    _set_field(record, field)
-    return record
-
-
 def accepted_record(line: int, raw: str, voucher: Voucher) -> BatchRecord:
     """The record of a line whose voucher was accepted."""
-    return _new_record(line, voucher, None, None, raw, None)
+    return BatchRecord(line, voucher, None, None, raw)
 
 
 def refused_record(line: int, raw: str, code: str, error: str) -> BatchRecord:
     """The record of a line refused by its format (``code``, e.g. ``malformed-json``)."""
-    return _new_record(line, None, code, error, raw, None)
+    return BatchRecord(line, None, code, error, raw)
 
 
 class BatchFormatError(Exception):
@@ -154,7 +127,7 @@ class BatchFormatError(Exception):
 def failed_record(line: int, raw: str, error: CarrefourError) -> BatchRecord:
     """The record of a line refused by the domain: its error's code, detail and field."""
     found = error.extra.get("field")
-    return _new_record(
+    return BatchRecord(
         line, None, error.code, error.detail, raw, found if isinstance(found, str) else None
     )
 

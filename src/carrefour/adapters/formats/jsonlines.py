@@ -156,7 +156,7 @@ def _quick_record(number: int, line: str, vouchers: CanonicalVouchers) -> BatchR
     if line.count('"') != quotes:
         return None
     voucher = vouchers.employee(fields, reference)
-    return None if voucher is None else accepted_record(number, line, voucher)
+    return None if voucher is None else BatchRecord(number, voucher, None, None, line)
 
 
 def _records(lines: Iterable[tuple[int, str]], today: date) -> Iterator[BatchRecord]:

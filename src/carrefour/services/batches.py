@@ -12,13 +12,15 @@ was left unfinished). A record identical to an earlier one of the same file is r
 
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from itertools import islice
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from carrefour.domain.catalogue import Action, Institution
 from carrefour.domain.deliberations import authorise
@@ -32,6 +34,8 @@ from carrefour.services.unit_of_work import Batch, DocumentRenderer, UnitOfWork
 from carrefour.services.vouchers import PENSION_FLOW, VOUCHER_FLOW, route_vouchers
 
 CHUNK = 20_000
+P = ParamSpec("P")
+R = TypeVar("R")
 LEASE_SECONDS = 60.0
 RECEIVED = "received"
 
@@ -207,6 +211,26 @@ def _finish(
     return ended
 
 
+def _collector_paused(function: Callable[P, R]) -> Callable[P, R]:
+    """``function`` run with Python's cyclic garbage collector paused: a chunk's records,
+    vouchers, payloads and rows hold no reference cycles, yet their allocations trigger
+    collections that walk every live object again and again (a fifth of a batch's CPU time).
+    The collector is resumed when it returns; memory is freed by reference counting meanwhile."""
+
+    @functools.wraps(function)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
+
+
+@_collector_paused
 def _process(
     uow_factory: Callable[[], UnitOfWork],
     *,

@@ -145,9 +145,9 @@ def publish_staged(
     """``publish_many`` for the staged messages the routing stage picked recipients for: the
     messages and mailbox rows written from the stage by the database, the tracking entries
     chained here in the same (position, institution) order; the caller commits."""
-    uow.routing.publish(flow=flow, sender=sender, status=DeliveryStatus.QUEUED.value, at=at)
-    holder = tracking_holder(uow.catalogue, sender)
     status = DeliveryStatus.QUEUED.value
+    uow.routing.publish(flow=flow, sender=sender, status=status, at=at)
+    holder = tracking_holder(uow.catalogue, sender)
     entries: list[EntryRow] = []
     for seq, institution, rule_id in picks:
         s = staged[seq]

@@ -142,13 +142,17 @@ def decode_utf8(content: bytes) -> str:
         return content[skip:].decode("utf-8")
     except UnicodeDecodeError as error:
         offset = skip + error.start
-        line = content.count(b"\n", 0, offset) + 1
-        raise BatchFormatError(
-            "encoding",
-            f"byte {offset} (line {line}) is 0x{content[offset]:02x}, not valid UTF-8; "
-            "batch files are encoded in UTF-8",
-            line=line,
-        ) from None
+        raise _not_utf8(offset, content.count(b"\n", 0, offset) + 1, content[offset]) from None
+
+
+def _not_utf8(offset: int, line: int, byte: int) -> BatchFormatError:
+    """The ``encoding`` error of the first invalid byte, at ``offset`` on ``line``."""
+    return BatchFormatError(
+        "encoding",
+        f"byte {offset} (line {line}) is 0x{byte:02x}, not valid UTF-8; "
+        "batch files are encoded in UTF-8",
+        line=line,
+    )
 
 
 #: A batch file read as pieces: a function that reads it again from its start each time it is
@@ -205,12 +209,7 @@ def _texts(content: Content) -> Iterator[str]:
         except UnicodeDecodeError as error:
             at = skip + error.start
             line = lines + piece.count(b"\n", 0, at) + 1
-            raise BatchFormatError(
-                "encoding",
-                f"byte {offset + at} (line {line}) is 0x{piece[at]:02x}, not valid UTF-8; "
-                "batch files are encoded in UTF-8",
-                line=line,
-            ) from None
+            raise _not_utf8(offset + at, line, piece[at]) from None
         offset += len(piece)
         lines += piece.count(b"\n")
         yield text

@@ -535,8 +535,9 @@ class SqlTrackingLog:
             query = query.where(c.recipient == recipient)
         if before is not None:
             query = query.where(c.position < before)
-        if niss is not None:
-            query = query.where(c.niss == niss)
+        if niss is not None:  # through the person's messages: ix_tracking_message (0019)
+            person = select(t.messages.c.id).where(t.messages.c.niss == niss)
+            query = query.where(c.message_id.in_(person))
         if emitter is not None:
             query = query.where(c.emitter == emitter)
         if flow is not None:

@@ -192,8 +192,9 @@ tracking = Table(
     Column("holder", String(64)),
     # SHA-256 of the message's canonical payload; NULL only on rows written before it existed.
     Column("payload_digest", String(64)),
-    # A person's history (consultation, console, corrections): WHERE niss = ? ORDER BY position.
-    Index("ix_tracking_niss", "niss", "position"),
+    # A person's history (consultation, console, corrections), through the person's messages
+    # (migration 0019): WHERE message_id IN (...) ORDER BY position.
+    Index("ix_tracking_message", "message_id", "position"),
     # ``carrefour verify`` reads each chain: WHERE holder = ? ORDER BY position.
     Index("ix_tracking_holder", "holder", "position"),
 )

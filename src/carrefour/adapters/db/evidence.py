@@ -21,6 +21,7 @@ from sqlalchemy import (
     update,
 )
 
+from carrefour.adapters.db import staging
 from carrefour.adapters.db import tables as t
 from carrefour.adapters.db.tables_evidence import (
     client_certificates,
@@ -69,6 +70,10 @@ def _heads(body: Any) -> dict[str, tuple[int, str]]:
     return {str(k): (int(v[0]), str(v[1])) for k, v in dict(body or {}).items()}
 
 
+#: The columns of a status entry, in the order of the bulk write's values.
+_STATUS_COLUMNS = tuple(c.name for c in status_log.c)
+
+
 class SqlStatusLog:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -99,16 +104,18 @@ class SqlStatusLog:
         # Heads are locked in holder order: two transactions never wait on each other in a ring.
         heads = {holder: self._head(holder) for holder in sorted({e.holder for e in entries})}
         chained = chain_status(entries, heads)
-        columns = [c.name for c in status_log.c if c.name != "position"]
-        positions = (
-            self._conn.execute(
-                insert(status_log).returning(status_log.c.position, sort_by_parameter_order=True),
-                [{name: getattr(e, name) for name in columns} for e in chained],
-            )
-            .scalars()
-            .all()
-        )
-        stored = [replace(e, position=int(p)) for e, p in zip(chained, positions, strict=True)]
+        # One bulk write at positions reserved ahead (a drain appends a page of 1,000 at once).
+        positions = staging.next_positions(self._conn, "status_log", len(chained))
+        stored = [replace(e, position=p) for e, p in zip(chained, positions, strict=True)]
+        postgres = staging.is_postgres(self._conn)
+        staging.write_rows(
+            self._conn,
+            "status_log",
+            _STATUS_COLUMNS,
+            [(e.position, e.holder, e.message_id, e.replay, e.niss, e.status, e.ack_result,
+              e.event, e.at if postgres else staging.sqlite_instant(e.at), e.prev_hash,
+              e.digest, e.hash) for e in stored],
+        )  # fmt: skip
         last: dict[str, StatusEntry] = {e.holder: e for e in stored}
         for holder, entry in last.items():
             self._conn.execute(

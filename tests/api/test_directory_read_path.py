@@ -169,3 +169,57 @@ def test_a_credential_revoked_is_refused_on_the_next_read(
     refused = client.get(read, headers=headers)
     assert refused.status_code == 401
     assert refused.headers["content-type"] == "application/problem+json"
+
+
+def test_a_header_beyond_its_limit_is_refused_on_the_short_way_too(
+    client: TestClient, hub: Hub, credential: Credential, route_calls: list[str]
+) -> None:
+    read = f"/v1/directory/{a_person(hub, 'mut-100')}"
+    headers = {**credential("mut-100"), "Referer": "https://example.org/" + "a" * 3000}
+    refused = client.get(read, headers=headers)
+    assert refused.status_code == 431
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"].endswith(":header-too-long")
+    assert route_calls == []
+
+
+def test_the_short_way_answers_nothing_when_its_line_cannot_be_committed(
+    client: TestClient, hub: Hub, credential: Credential, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    niss = a_person(hub, "mut-100")
+    headers = credential("mut-100")
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(client.app.state.hot_path, "commit_lines", broken)  # type: ignore[attr-defined]
+    failed = client.get(f"/v1/directory/{niss}", headers=headers)
+    assert failed.status_code == 500
+    assert failed.headers["content-type"] == "application/problem+json"
+    assert failed.json()["type"].endswith(":consultation-log-unavailable")
+    assert "items" not in failed.json()
+    monkeypatch.undo()
+    with hub.uow(read_only=True) as uow:
+        assert uow.consultations.select(niss=niss) == []
+    assert client.get(f"/v1/directory/{niss}", headers=headers).status_code == 200
+
+
+def test_a_read_that_fails_on_the_short_way_is_answered_500_and_logged(
+    client: TestClient, hub: Hub, credential: Credential, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    niss = a_person(hub, "mut-100")
+
+    def broken(_: str) -> list[IntegrationLine]:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(client.app.state.hot_path, "lines_of", broken)  # type: ignore[attr-defined]
+    quiet = TestClient(client.app, raise_server_exceptions=False)
+    failed = quiet.get(f"/v1/directory/{niss}", headers=credential("mut-100"))
+    assert failed.status_code == 500
+    with hub.uow(read_only=True) as uow:
+        lines = uow.consultations.select(niss=niss)  # newest first
+        assert verify_log(uow) is None
+    assert [(line.http_status, bool(line.allowed)) for line in lines] == [
+        (500, False),
+        (None, True),
+    ]

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from carrefour import __version__
 from carrefour.adapters.db.hot_path import HotPath
 from carrefour.api import directory_reads, gateway, problems, schemas
-from carrefour.api.consultation_log import ConsultationLogMiddleware
+from carrefour.api.consultation_log import ConsultationLogMiddleware, RequestLog
 from carrefour.api.deps import HubDep
 from carrefour.api.guards import InputGuard
 from carrefour.api.routes import (
@@ -39,6 +41,18 @@ from carrefour.services.institutions import CredentialCache
 from carrefour.web import apidocs, console
 
 
+class HubApplication(FastAPI):
+    """FastAPI with a front: ``front`` receives every request first, and hands the ones it does
+    not answer itself to FastAPI (``api.directory_reads`` puts the directory read there)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.front: ASGIApp = super().__call__
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.front(scope, receive, send)
+
+
 def create_app(hub: Hub) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -47,7 +61,7 @@ def create_app(hub: Hub) -> FastAPI:
         finally:
             app.state.hot_path.close()
 
-    app = FastAPI(
+    app = HubApplication(
         lifespan=lifespan,
         title="Carrefour",
         version=__version__,
@@ -62,14 +76,11 @@ def create_app(hub: Hub) -> FastAPI:
     # The directory read and the consultation lines' group commit on kept driver connections
     # (closed by the server's lifespan, api/asgi.py).
     app.state.hot_path = HotPath(hub.engine)
-    # GET /v1/directory/{niss} answered in front of the routing (api/directory_reads.py).
-    directory_reads.install(app, hub, app.state.credentials, app.state.hot_path)
-    app.add_middleware(
-        ConsultationLogMiddleware,
-        hub=hub,
-        credentials=app.state.credentials,
-        hot_path=app.state.hot_path,
-    )
+    # The requests' consultation lines, one group commit for the whole process.
+    log = RequestLog(hub, app.state.credentials, app.state.hot_path)
+    # GET /v1/directory/{niss} answered in front of the whole application (api/directory_reads.py).
+    directory_reads.install(app, hub, app.state.credentials, app.state.hot_path, log)
+    app.add_middleware(ConsultationLogMiddleware, log=log)
     # Hostile input is bounded before any parsing; the OpenAPI documents every problem.
     app.add_middleware(InputGuard, max_json_bytes=hub.settings.max_json_bytes)
     problems.document(app)

@@ -25,6 +25,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from carrefour.adapters.db.hot_path import HotPath
@@ -92,6 +93,11 @@ class GroupCommit:
 
     async def commit(self, lines: Sequence[ConsultationEntry]) -> None:
         """Return once ``lines`` are committed; raise what the commit raised."""
+        await self.submit(lines)
+
+    def submit(self, lines: Sequence[ConsultationEntry]) -> asyncio.Future[None]:
+        """Hand ``lines`` to the next group now; the future is done once they are committed
+        (what is awaited meanwhile, a read on a thread, overlaps the commit's round trips)."""
         loop = asyncio.get_running_loop()
         waiting = _Waiting(list(lines), loop, loop.create_future())
         if self._on_loop:
@@ -100,7 +106,7 @@ class GroupCommit:
                 loop.call_soon(self._flush_on_loop)
         else:
             self._to_writer([waiting])
-        await waiting.done
+        return waiting.done
 
     def _flush_on_loop(self) -> None:
         group, self._gathering = self._gathering, []
@@ -150,49 +156,28 @@ class GroupCommit:
                     waiting.loop.call_soon_threadsafe(_settle, waiting.done, error)
 
 
-class ConsultationLogMiddleware:
-    def __init__(
-        self, app: ASGIApp, hub: Hub, credentials: CredentialCache, hot_path: HotPath
-    ) -> None:
-        self.app = app
+def unavailable(scope: Scope) -> JSONResponse:
+    """The 500 answered instead of a request's answer when its line could not be committed."""
+    return problem(
+        500,
+        "consultation-log-unavailable",
+        "Consultation log unavailable",
+        "the consultation line of this request could not be committed; nothing was answered, "
+        "try again",
+        str(scope["path"])[:512],
+    )
+
+
+class RequestLog:
+    """The lines of the API's requests: each request's own line when it needs one, and the
+    lines deferred to it, committed by one ``GroupCommit`` for the whole process."""
+
+    def __init__(self, hub: Hub, credentials: CredentialCache, hot_path: HotPath) -> None:
         self.hub = hub
         self.credentials = credentials
         self.lines = GroupCommit(hub, hot_path)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope.get("path", "")).startswith("/v1/"):
-            await self.app(scope, receive, send)
-            return
-        trace = consultations.start_trace()
-        held: list[Message] = []
-
-        async def hold(message: Message) -> None:
-            held.append(message)
-
-        try:
-            await self.app(scope, receive, hold)
-        except Exception:
-            await self._log(scope, 500, trace)
-            raise
-        status = next((m["status"] for m in held if m["type"] == "http.response.start"), 500)
-        try:
-            await self._log(scope, int(status), trace)
-        except Exception:
-            # Its line is not committed: the answer does not leave.
-            failed = problem(
-                500,
-                "consultation-log-unavailable",
-                "Consultation log unavailable",
-                "the consultation line of this request could not be committed; nothing was "
-                "answered, try again",
-                str(scope["path"])[:512],
-            )
-            await failed(scope, receive, send)
-            return
-        for message in held:
-            await send(message)
-
-    async def _log(self, scope: Scope, status: int, trace: consultations.RequestTrace) -> None:
+    async def log(self, scope: Scope, status: int, trace: consultations.RequestTrace) -> None:
         """The request's own line if it needs one, then every deferred line, committed."""
         self._request_line(scope, status, trace)
         if trace.deferred:
@@ -224,3 +209,34 @@ class ConsultationLogMiddleware:
                 http_status=status,
                 trace=trace,
             )
+
+
+class ConsultationLogMiddleware:
+    def __init__(self, app: ASGIApp, log: RequestLog) -> None:
+        self.app = app
+        self.log = log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope.get("path", "")).startswith("/v1/"):
+            await self.app(scope, receive, send)
+            return
+        trace = consultations.start_trace()
+        held: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            held.append(message)
+
+        try:
+            await self.app(scope, receive, hold)
+        except Exception:
+            await self.log.log(scope, 500, trace)
+            raise
+        status = next((m["status"] for m in held if m["type"] == "http.response.start"), 500)
+        try:
+            await self.log.log(scope, int(status), trace)
+        except Exception:
+            # Its line is not committed: the answer does not leave.
+            await unavailable(scope)(scope, receive, send)
+            return
+        for message in held:
+            await send(message)

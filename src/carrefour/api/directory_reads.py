@@ -1,34 +1,43 @@
 """The directory consultation's short way: ``GET /v1/directory/{niss}`` (no query) answered by
-an ASGI handler in front of the routing, for the hub's most frequent request.
+an ASGI handler in front of the whole application (FastAPI's and Starlette's layers, the input
+guard, the consultation log middleware, the routing), for the hub's most frequent request.
 
 It authenticates the bearer credential (from the cache), authorises the consultation, reads
 the person's lines with one statement and answers the JSON the declared route answers, byte for
 byte: the route stays in the OpenAPI document and answers everything else. Any request it does
-not answer whole goes on to the route unchanged: no credential, an unknown or expired one, a
-client certificate, a malformed NISS, a refusal, an ``at`` (or any other) query. Those answers,
-their problem documents and their consultation lines are therefore the route's own.
+not answer whole goes on to the application unchanged: a header beyond the input guard's
+limits, no credential, an unknown or expired one, a client certificate, a malformed NISS, a
+refusal, an ``at`` (or any other) query. Those answers, their problem documents and their
+consultation lines are therefore the application's own.
 
-Its consultation line goes to the request like a read-only unit of work's, and the consultation
-log middleware commits it (grouped with other requests' lines) before the answer leaves.
+Its consultation line goes to the process's group commit (``consultation_log.RequestLog``, the
+one the consultation log middleware uses), and the answer leaves only once that line is
+committed; when the commit fails, the answer is the middleware's 500. A read that fails is
+logged as the middleware logs it (the request's own line with its 500) and raised.
 
 On PostgreSQL the statement is a network round trip: it runs on a thread, the event loop serving
-other requests meanwhile. SQLite answers it in tens of microseconds, less than a hop to a thread
-and back: it runs on the loop.
+other requests meanwhile, while the consultation line's commit (its own round trips) is under
+way. SQLite answers it in tens of microseconds, less than a hop to a thread and back: it runs on
+the loop, before the line is committed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from functools import lru_cache
 from typing import Any
 
 import msgspec
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from carrefour.adapters.db.hot_path import HotPath
+from carrefour.api.consultation_log import RequestLog, unavailable
 from carrefour.api.deps import authenticate_bearer, bearer_of
+from carrefour.api.guards import GuardViolation, check_headers
 from carrefour.api.tls import client_fingerprint
 from carrefour.bootstrap import Hub
+from carrefour.domain.catalogue import Institution
 from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.errors import CarrefourError
 from carrefour.domain.identifiers import parse_niss
@@ -37,7 +46,7 @@ from carrefour.services.directory import FLOW, visible_lines
 from carrefour.services.institutions import CredentialCache
 
 PREFIX = "/v1/directory/"
-_HEADERS = b"application/json"
+_JSON = b"application/json"
 _encode = msgspec.json.Encoder().encode
 
 
@@ -66,13 +75,21 @@ def page_body(lines: list[IntegrationLine]) -> bytes:
 
 
 class DirectoryReads:
+    """The front of the application: the short way, or ``app`` (the whole application)."""
+
     def __init__(
-        self, app: ASGIApp, hub: Hub, credentials: CredentialCache, hot_path: HotPath
+        self,
+        app: ASGIApp,
+        hub: Hub,
+        credentials: CredentialCache,
+        hot_path: HotPath,
+        log: RequestLog,
     ) -> None:
         self.app = app
         self.hub = hub
         self.credentials = credentials
         self.hot_path = hot_path
+        self.log = log
         self.off_loop = hub.engine.dialect.name != "sqlite"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -81,27 +98,62 @@ class DirectoryReads:
             and scope["method"] == "GET"
             and not scope.get("query_string")
             and str(scope["path"]).startswith(PREFIX)
+            and await self._answer(scope, send)
         ):
-            body = await self._answer(scope)
-            if body is not None:
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 200,
-                        "headers": [
-                            (b"content-length", str(len(body)).encode()),
-                            (b"content-type", _HEADERS),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
-                return
+            return
         await self.app(scope, receive, send)
 
-    async def _answer(self, scope: Scope) -> bytes | None:
-        """The answer's body, or None when the route is to answer."""
+    async def _answer(self, scope: Scope, send: Send) -> bool:
+        """Answer the request whole and return True, or return False having logged nothing
+        (the application is to answer)."""
+        trace = consultations.start_trace()
+        decided = self._decide(scope)
+        if decided is None:
+            return False
+        caller, niss = decided
+        deferred, trace.deferred = trace.deferred, []
+        log = self.log.lines
+        if self.off_loop:
+            committed = log.submit(deferred)
+            try:
+                lines = await asyncio.to_thread(self.hot_path.lines_of, niss)
+            except Exception:
+                await _settled(committed)
+                await self.log.log(scope, 500, trace)
+                raise
+        else:
+            try:
+                lines = self.hot_path.lines_of(niss)
+            except Exception:
+                trace.deferred = deferred
+                await self.log.log(scope, 500, trace)
+                raise
+            committed = log.submit(deferred)
+        body = page_body(visible_lines(caller, lines))
+        try:
+            await committed
+        except Exception:  # its line is not committed: the answer does not leave
+            await unavailable(scope)(scope, _no_body, send)
+            return True
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-length", str(len(body)).encode()), (b"content-type", _JSON)],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+        return True
+
+    def _decide(self, scope: Scope) -> tuple[Institution, str] | None:
+        """The authenticated caller and the NISS, the consultation allowed and its line handed
+        to the request; None for a request the application is to answer."""
         given: str = scope["path"][len(PREFIX) :]
         if not given or "/" in given or client_fingerprint(scope) is not None:
+            return None
+        try:
+            check_headers(scope["headers"])
+        except GuardViolation:
             return None
         hub = self.hub
         try:
@@ -115,13 +167,21 @@ class DirectoryReads:
         if not allowed:
             return None
         scope["path_params"] = {"niss": given}
-        if self.off_loop:
-            lines = await asyncio.to_thread(self.hot_path.lines_of, niss)
-        else:
-            lines = self.hot_path.lines_of(niss)
-        return page_body(visible_lines(caller, lines))
+        return caller, niss
 
 
-def install(app: Any, hub: Hub, credentials: CredentialCache, hot_path: HotPath) -> None:
-    """Put the short way innermost among the middlewares (inside the consultation log's)."""
-    app.add_middleware(DirectoryReads, hub=hub, credentials=credentials, hot_path=hot_path)
+async def _settled(future: asyncio.Future[None]) -> None:
+    """Wait for ``future``, whatever it ends with."""
+    with contextlib.suppress(Exception):
+        await future
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def install(
+    app: Any, hub: Hub, credentials: CredentialCache, hot_path: HotPath, log: RequestLog
+) -> None:
+    """Put the short way in front of the whole application (``app.front``, see ``api.app``)."""
+    app.front = DirectoryReads(app.front, hub, credentials, hot_path, log)

@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
@@ -338,7 +338,26 @@ def chained(lines: Sequence[ConsultationEntry], previous: str) -> list[Consultat
         content = line_content(line)
         content["prev_hash"] = previous
         digest = _digest(content)
-        result.append(replace(line, prev_hash=previous, hash=digest))
+        # each field by position: ``dataclasses.replace`` costs several times this per line
+        result.append(
+            ConsultationEntry(
+                line.at,
+                line.caller,
+                line.action,
+                line.flow,
+                line.niss,
+                line.rule_id,
+                line.allowed,
+                line.reason_code,
+                line.status_code,
+                line.detail,
+                line.position,
+                line.object_id,
+                line.http_status,
+                previous,
+                digest,
+            )
+        )
         previous = digest
     return result
 

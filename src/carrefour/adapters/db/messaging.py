@@ -469,7 +469,7 @@ class SqlTrackingLog:
         if not rows:
             return
         heads = self._heads(row[8] for row in rows)
-        first = staging.next_positions(self._conn, "tracking", len(rows))[0]
+        positions = staging.next_positions(self._conn, "tracking", len(rows))
         pg = staging.is_postgres(self._conn)
         sent_text = at.isoformat(timespec="microseconds")
         sent = at if pg else staging.sqlite_instant(at)
@@ -477,9 +477,8 @@ class SqlTrackingLog:
         iso = _iso_day
         values: list[tuple[Any, ...]] = []
         last: dict[str, int] = {}
-        position = first
-        for message_id, flow, emitter, recipient, niss, event_date, rule_id, status, holder, \
-                digest in rows:  # fmt: skip
+        for (message_id, flow, emitter, recipient, niss, event_date, rule_id, status, holder,
+             digest), position in zip(rows, positions, strict=True):  # fmt: skip
             content = content_digest_of(
                 (holder, message_id, flow, emitter, recipient, niss, iso(event_date),
                  rule_id or "", sent_text, status, digest)
@@ -491,7 +490,6 @@ class SqlTrackingLog:
                 (position, emitter, message_id, flow, recipient, niss, day(event_date), rule_id,
                  sent, status, prev, hashed, holder, digest)
             )  # fmt: skip
-            position += 1
         self._store(values, heads, last)
 
     def _heads(self, holders: Iterable[str]) -> dict[str, str]:

@@ -3,8 +3,14 @@
 The chunk is staged (a temporary table: ``executemany`` on SQLite, ``COPY`` on PostgreSQL), its
 recipients are found by joining the stage with ``person_lines`` and the granted kinds of line
 (``route_grants``, decided by the domain), and its messages and mailbox rows are written by
-``INSERT ... SELECT`` from the stage: a few statements a chunk, whatever its size. The
-temporary tables live as long as the connection and are emptied at each ``stage``.
+``INSERT ... SELECT`` from the stage: a few statements a chunk, whatever its size.
+
+The temporary tables live as long as the connection: they are created by its first ``stage``
+(all four in one statement) and known to exist once the transaction that created them commits
+(a rollback, or an error, forgets them: the next ``stage`` creates them again). On PostgreSQL
+they are ``ON COMMIT DELETE ROWS``: empty at the start of every transaction, with no ``DELETE``
+(whose dead rows a temporary table keeps, no vacuum reaching it); a second ``stage`` in the same
+transaction truncates them. On SQLite each ``stage`` deletes their rows.
 
 ``stage`` -> ``pick`` -> ``publish`` run in the caller's transaction (``services.vouchers``).
 """
@@ -15,7 +21,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.pool import Pool
 
 from carrefour.adapters.db import staging
 from carrefour.adapters.db.messaging import lock_mailbox_positions
@@ -40,34 +47,78 @@ _SQLITE_TABLES: Final = (
 _POSTGRES_TABLES: Final = (
     "CREATE TEMP TABLE IF NOT EXISTS route_stage (seq INTEGER PRIMARY KEY, niss VARCHAR(11)"
     " NOT NULL, message_id VARCHAR(32) NOT NULL, day1 DATE NOT NULL, day2 DATE NOT NULL,"
-    " event_date DATE, period VARCHAR(32), payload JSON NOT NULL, in_reply_to VARCHAR(32))",
+    " event_date DATE, period VARCHAR(32), payload JSON NOT NULL, in_reply_to VARCHAR(32))"
+    " ON COMMIT DELETE ROWS",
     "CREATE TEMP TABLE IF NOT EXISTS route_grants (institution VARCHAR(64) NOT NULL,"
     " capacity VARCHAR(3) NOT NULL, phase INTEGER NOT NULL, rule_id VARCHAR(120) NOT NULL,"
-    " fields JSON NOT NULL, PRIMARY KEY (institution, capacity, phase))",
+    " fields JSON NOT NULL, PRIMARY KEY (institution, capacity, phase)) ON COMMIT DELETE ROWS",
     "CREATE TEMP TABLE IF NOT EXISTS route_found (seq INTEGER NOT NULL, rank INTEGER NOT NULL,"
     " institution VARCHAR(64) NOT NULL, lines INTEGER NOT NULL, capacity VARCHAR(3) NOT NULL,"
-    " phase INTEGER NOT NULL, PRIMARY KEY (seq, rank, institution))",
-    "CREATE TEMP TABLE IF NOT EXISTS route_pick (seq INTEGER PRIMARY KEY, rank INTEGER NOT NULL)",
+    " phase INTEGER NOT NULL, PRIMARY KEY (seq, rank, institution)) ON COMMIT DELETE ROWS",
+    "CREATE TEMP TABLE IF NOT EXISTS route_pick (seq INTEGER PRIMARY KEY, rank INTEGER NOT NULL)"
+    " ON COMMIT DELETE ROWS",
 )
 
-# A directory line in force on the stage's day ``{day}`` (``person_lines`` as ``l``).
+_TABLES: Final = ("route_stage", "route_grants", "route_found", "route_pick")
+
+#: The state of the temporary tables on a DBAPI connection (its ``info``): absent (maybe none),
+#: ``_CREATED`` (created by the open transaction) or ``_READY`` (their creation committed).
+_STATE: Final = "carrefour.routing_tables"
+_CREATED: Final = "created"
+_READY: Final = "ready"
+
+
+@event.listens_for(Engine, "commit")
+def _committed(conn: Connection) -> None:
+    if conn.info.get(_STATE) == _CREATED:
+        conn.info[_STATE] = _READY
+
+
+@event.listens_for(Engine, "rollback")
+@event.listens_for(Engine, "rollback_savepoint")
+def _rolled_back(conn: Connection, *_: Any) -> None:
+    if conn.info.get(_STATE) == _CREATED:
+        del conn.info[_STATE]
+
+
+@event.listens_for(Engine, "handle_error")
+def _failed(context: Any) -> None:
+    """Any error (a failed commit among them) forgets the tables: created again if need be."""
+    conn = context.connection
+    if conn is not None and not conn.invalidated:
+        conn.info.pop(_STATE, None)
+
+
+@event.listens_for(Pool, "reset")
+def _reset(_dbapi: Any, record: Any, _state: Any) -> None:
+    """A connection given back to the pool without a commit (its transaction rolled back)."""
+    if record.info.get(_STATE) == _CREATED:
+        del record.info[_STATE]
+
+
+# A directory line in force on either of the stage's days (``person_lines`` as ``l``).
 _IN_FORCE: Final = (
-    'l.cancelled_at IS NULL AND l.begin <= s.{day} AND (l."end" IS NULL OR l."end" >= s.{day})'
+    "l.cancelled_at IS NULL AND l.begin <= CASE WHEN s.day1 > s.day2 THEN s.day1 ELSE s.day2 END"
+    ' AND (l."end" IS NULL OR l."end" >= CASE WHEN s.day1 < s.day2 THEN s.day1 ELSE s.day2 END)'
 )
 # The lines of each staged person: through the (niss, id) key one person at a time on
 # PostgreSQL, whatever the statistics of the temporary table say (see ``staging._probe``).
-_SQLITE_LINES: Final = "route_stage s JOIN person_lines l ON l.niss = s.niss AND {in_force}"
+_SQLITE_LINES: Final = f"route_stage s JOIN person_lines l ON l.niss = s.niss AND {_IN_FORCE}"
 _POSTGRES_LINES: Final = (
-    "route_stage s CROSS JOIN LATERAL (SELECT * FROM person_lines l WHERE l.niss = s.niss"
-    " AND {in_force} OFFSET 0) l"
+    "route_stage s CROSS JOIN LATERAL (SELECT * FROM person_lines l WHERE l.niss = s.niss"  # noqa: S608 - constants
+    f" AND {_IN_FORCE} OFFSET 0) l"
 )
 
-# Each institution with a line in force on the day of ``rank``: how many lines, and the kind of
-# its line when it has one (``max`` of the one row).
+# Each institution with a line in force on a staged message's day of ``rank`` (1: ``day1``,
+# 2: ``day2``): how many lines, and the kind of its line when it has one (``max`` of the one
+# row). Each person's lines are read once (``{lines}``: in force on either day) for both days.
 _FOUND: Final = (
     "INSERT INTO route_found (seq, rank, institution, lines, capacity, phase) "
-    "SELECT s.seq, {rank}, l.institution_id, count(*), max(l.capacity), max(l.phase) "
-    "FROM {lines} GROUP BY s.seq, l.institution_id"
+    "SELECT s.seq, d.rank, l.institution_id, count(*), max(l.capacity), max(l.phase) "
+    "FROM {lines} JOIN (SELECT 1 AS rank UNION ALL SELECT 2) d "
+    'ON l.begin <= CASE d.rank WHEN 1 THEN s.day1 ELSE s.day2 END AND (l."end" IS NULL '
+    'OR l."end" >= CASE d.rank WHEN 1 THEN s.day1 ELSE s.day2 END) '
+    "GROUP BY s.seq, d.rank, l.institution_id"
 )
 _KINDS: Final = "SELECT DISTINCT institution, capacity, phase FROM route_found WHERE lines = 1"
 _GRANTED: Final = (
@@ -94,6 +145,7 @@ class SqlRoutingStage:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._pg = staging.is_postgres(conn)
+        self._staged = False
 
     def _run(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         raw = staging.driver(self._conn)
@@ -108,15 +160,26 @@ class SqlRoutingStage:
         finally:
             cursor.close()
 
-    def _lines(self, day: str) -> str:
-        lines = _POSTGRES_LINES if self._pg else _SQLITE_LINES
-        return lines.format(in_force=_IN_FORCE.format(day=day))
+    def _empty_tables(self) -> None:
+        """The temporary tables, created if need be, without rows."""
+        info = self._conn.connection.info
+        if info.get(_STATE) is None:
+            if self._pg:  # in one round trip (no parameter: the simple protocol)
+                with staging.driver(self._conn).cursor() as cursor:
+                    cursor.execute("; ".join(_POSTGRES_TABLES))
+            else:
+                for statement in _SQLITE_TABLES:
+                    self._run(statement)
+            info[_STATE] = _CREATED
+        if not self._pg:
+            for table in _TABLES:
+                self._run(f"DELETE FROM {table}")  # noqa: S608 - names of this module
+        elif self._staged:  # this transaction staged before; otherwise they are empty
+            self._run(f"TRUNCATE {', '.join(_TABLES)}")
+        self._staged = True
 
     def stage(self, rows: Sequence[StagedMessage]) -> list[LineKind]:
-        for statement in _POSTGRES_TABLES if self._pg else _SQLITE_TABLES:
-            self._run(statement)
-        for table in ("route_stage", "route_grants", "route_found", "route_pick"):
-            self._run(f"DELETE FROM {table}")  # noqa: S608 - names of this module
+        self._empty_tables()
         if not rows:
             return []
         day = staging.as_is if self._pg else staging.sqlite_date
@@ -131,8 +194,7 @@ class SqlRoutingStage:
         )
         if self._pg:
             self._run("ANALYZE route_stage")
-        for rank, column in ((1, "day1"), (2, "day2")):
-            self._run(_FOUND.format(rank=rank, lines=self._lines(column)))
+        self._run(_FOUND.format(lines=_POSTGRES_LINES if self._pg else _SQLITE_LINES))
         return [(str(i), str(c), int(p)) for i, c, p in self._run(_KINDS)]
 
     def pick(self, grants: Sequence[Grant]) -> tuple[list[Pick], set[int]]:

@@ -93,13 +93,19 @@ def next_positions(conn: Connection, table: str, count: int) -> list[int]:
         return []
     raw = driver(conn)
     if is_postgres(conn):
+        # The range only, when no other transaction took values meanwhile (the usual case),
+        # rather than every value.
         with raw.cursor() as cursor:
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'position')) "
-                "FROM generate_series(1, %s)",
+                "SELECT min(v), max(v), CASE WHEN max(v) - min(v) + 1 = count(*) THEN NULL "
+                "ELSE array_agg(v ORDER BY v) END FROM (SELECT nextval(pg_get_serial_sequence"
+                "(%s, 'position')) AS v FROM generate_series(1, %s)) s",
                 (table, count),
             )
-            return sorted(int(row[0]) for row in cursor.fetchall())
+            low, high, scattered = cursor.fetchone()
+        if scattered is not None:
+            return [int(value) for value in scattered]
+        return list(range(int(low), int(high) + 1))
     cursor = raw.cursor()
     try:
         cursor.execute(f"SELECT coalesce(max(position), 0) FROM {table}")  # noqa: S608

@@ -133,10 +133,12 @@ _PICK: Final = (
     "INSERT INTO route_pick (seq, rank) SELECT f.seq, min(f.rank) FROM route_found f "  # noqa: S608 - constants
     f"{_GRANTED} WHERE f.lines = 1 AND f.seq NOT IN ({_AMBIGUOUS}) GROUP BY f.seq"
 )
-_PICKED: Final = (
-    "FROM route_pick p JOIN route_found f ON f.seq = p.seq AND f.rank = p.rank "
-    f"AND f.lines = 1 {_GRANTED} JOIN route_stage s ON s.seq = p.seq"
+# Each picked recipient with its grant; with the staged message (``s``) for the mailbox rows.
+_PICKED_GRANTS: Final = (
+    f"FROM route_pick p JOIN route_found f ON f.seq = p.seq AND f.rank = p.rank "
+    f"AND f.lines = 1 {_GRANTED}"
 )
+_PICKED: Final = f"{_PICKED_GRANTS} JOIN route_stage s ON s.seq = p.seq"
 
 
 class SqlRoutingStage:
@@ -207,7 +209,7 @@ class SqlRoutingStage:
             )
         self._run(_PICK)
         ambiguous = {int(seq) for (seq,) in self._run(_AMBIGUOUS)}
-        picks = self._run(f"SELECT f.seq, f.institution, g.rule_id {_PICKED} ORDER BY 1, 2")
+        picks = self._run(f"SELECT f.seq, f.institution, g.rule_id {_PICKED_GRANTS} ORDER BY 1, 2")
         return [(int(seq), str(i), str(rule)) for seq, i, rule in picks], ambiguous
 
     def publish(self, *, flow: str, sender: str, status: str, at: datetime) -> None:

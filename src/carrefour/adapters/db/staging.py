@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection
 
 from carrefour.domain.directory import IntegrationLine
@@ -72,7 +73,14 @@ def write_rows(
     names = ", ".join(columns)
     raw = driver(conn)
     if is_postgres(conn):
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        # Sent by a thread of the driver's as the rows are formatted here: the server inserts
+        # the first rows while the next ones are formatted.
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(
+                f"COPY {table} ({names}) FROM STDIN", writer=QueuedLibpqWriter(cursor)
+            ) as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
         return
@@ -93,13 +101,14 @@ def next_positions(conn: Connection, table: str, count: int) -> list[int]:
         return []
     raw = driver(conn)
     if is_postgres(conn):
-        # The range only, when no other transaction took values meanwhile (the usual case),
-        # rather than every value.
+        # The sequence named once (not looked up for each value), and the range only, when no
+        # other transaction took values meanwhile (the usual case), rather than every value.
         with raw.cursor() as cursor:
             cursor.execute(
                 "SELECT min(v), max(v), CASE WHEN max(v) - min(v) + 1 = count(*) THEN NULL "
-                "ELSE array_agg(v ORDER BY v) END FROM (SELECT nextval(pg_get_serial_sequence"
-                "(%s, 'position')) AS v FROM generate_series(1, %s)) s",
+                "ELSE array_agg(v ORDER BY v) END FROM (SELECT nextval(q.seq) AS v FROM "
+                "(SELECT pg_get_serial_sequence(%s, 'position')::regclass AS seq OFFSET 0) q, "
+                "generate_series(1, %s)) s",
                 (table, count),
             )
             low, high, scattered = cursor.fetchone()

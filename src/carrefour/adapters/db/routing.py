@@ -42,7 +42,8 @@ _SQLITE_TABLES: Final = (
     "CREATE TEMP TABLE IF NOT EXISTS route_found (seq INTEGER NOT NULL, rank INTEGER NOT NULL,"
     " institution TEXT NOT NULL, lines INTEGER NOT NULL, capacity TEXT NOT NULL,"
     " phase INTEGER NOT NULL, PRIMARY KEY (seq, rank, institution))",
-    "CREATE TEMP TABLE IF NOT EXISTS route_pick (seq INTEGER PRIMARY KEY, rank INTEGER NOT NULL)",
+    "CREATE TEMP TABLE IF NOT EXISTS route_pick (seq INTEGER NOT NULL, institution TEXT NOT NULL,"
+    " rule_id TEXT NOT NULL, fields TEXT NOT NULL, PRIMARY KEY (seq, institution))",
 )
 _POSTGRES_TABLES: Final = (
     "CREATE TEMP TABLE IF NOT EXISTS route_stage (seq INTEGER PRIMARY KEY, niss VARCHAR(11)"
@@ -55,8 +56,9 @@ _POSTGRES_TABLES: Final = (
     "CREATE TEMP TABLE IF NOT EXISTS route_found (seq INTEGER NOT NULL, rank INTEGER NOT NULL,"
     " institution VARCHAR(64) NOT NULL, lines INTEGER NOT NULL, capacity VARCHAR(3) NOT NULL,"
     " phase INTEGER NOT NULL, PRIMARY KEY (seq, rank, institution)) ON COMMIT DELETE ROWS",
-    "CREATE TEMP TABLE IF NOT EXISTS route_pick (seq INTEGER PRIMARY KEY, rank INTEGER NOT NULL)"
-    " ON COMMIT DELETE ROWS",
+    "CREATE TEMP TABLE IF NOT EXISTS route_pick (seq INTEGER NOT NULL, institution VARCHAR(64)"
+    " NOT NULL, rule_id VARCHAR(120) NOT NULL, fields JSON NOT NULL,"
+    " PRIMARY KEY (seq, institution)) ON COMMIT DELETE ROWS",
 )
 
 _TABLES: Final = ("route_stage", "route_grants", "route_found", "route_pick")
@@ -128,17 +130,15 @@ _GRANTED: Final = (
 # The messages for which an institution has several lines in force on a day: the domain
 # decides them.
 _AMBIGUOUS: Final = "SELECT DISTINCT seq FROM route_found WHERE lines > 1"
-# The first day on which a message finds a granted institution with one line in force.
+# Each recipient picked, with its grant: the granted institutions with one line in force on
+# the first day on which a message finds any.
 _PICK: Final = (
-    "INSERT INTO route_pick (seq, rank) SELECT f.seq, min(f.rank) FROM route_found f "  # noqa: S608 - constants
-    f"{_GRANTED} WHERE f.lines = 1 AND f.seq NOT IN ({_AMBIGUOUS}) GROUP BY f.seq"
+    "INSERT INTO route_pick (seq, institution, rule_id, fields) "  # noqa: S608 - constants
+    "SELECT c.seq, c.institution, c.rule_id, c.fields FROM (SELECT f.seq, f.institution, "
+    "g.rule_id, g.fields, f.rank, min(f.rank) OVER (PARTITION BY f.seq) AS first "
+    f"FROM route_found f {_GRANTED} WHERE f.lines = 1 AND f.seq NOT IN ({_AMBIGUOUS})) c "
+    "WHERE c.rank = c.first"
 )
-# Each picked recipient with its grant; with the staged message (``s``) for the mailbox rows.
-_PICKED_GRANTS: Final = (
-    f"FROM route_pick p JOIN route_found f ON f.seq = p.seq AND f.rank = p.rank "
-    f"AND f.lines = 1 {_GRANTED}"
-)
-_PICKED: Final = f"{_PICKED_GRANTS} JOIN route_stage s ON s.seq = p.seq"
 
 
 class SqlRoutingStage:
@@ -195,7 +195,10 @@ class SqlRoutingStage:
             ],
         )
         if self._pg:
-            self._run("ANALYZE route_stage")
+            # The stage's statistics, and room to sort a chunk's rows in memory (the picked
+            # recipients by message; not on disk), for this transaction.
+            with staging.driver(self._conn).cursor() as cursor:
+                cursor.execute("ANALYZE route_stage; SET LOCAL work_mem = '64MB'")
         self._run(_FOUND.format(lines=_POSTGRES_LINES if self._pg else _SQLITE_LINES))
         return [(str(i), str(c), int(p)) for i, c, p in self._run(_KINDS)]
 
@@ -207,9 +210,13 @@ class SqlRoutingStage:
                 ("institution", "capacity", "phase", "rule_id", "fields"),
                 [(i, c, p, rule, staging.fields_text(f)) for i, c, p, rule, f in grants],
             )
-        self._run(_PICK)
+        if self._pg:  # with the statistics of the picks, for the plans of ``publish``
+            with staging.driver(self._conn).cursor() as cursor:
+                cursor.execute(f"{_PICK}; ANALYZE route_pick")
+        else:
+            self._run(_PICK)
         ambiguous = {int(seq) for (seq,) in self._run(_AMBIGUOUS)}
-        picks = self._run(f"SELECT f.seq, f.institution, g.rule_id {_PICKED_GRANTS} ORDER BY 1, 2")
+        picks = self._run("SELECT seq, institution, rule_id FROM route_pick ORDER BY 1, 2")
         return [(int(seq), str(i), str(rule)) for seq, i, rule in picks], ambiguous
 
     def publish(self, *, flow: str, sender: str, status: str, at: datetime) -> None:
@@ -217,8 +224,8 @@ class SqlRoutingStage:
         self._run(
             "INSERT INTO messages (niss, id, flow, sender, event_date, period, payload,"
             " in_reply_to, created_at) SELECT s.niss, s.message_id, ?, ?, s.event_date, s.period,"
-            " s.payload, s.in_reply_to, ? FROM route_stage s JOIN route_pick p ON p.seq = s.seq"
-            " ORDER BY s.seq",
+            " s.payload, s.in_reply_to, ? FROM route_stage s"
+            " WHERE EXISTS (SELECT 1 FROM route_pick p WHERE p.seq = s.seq) ORDER BY s.seq",
             (flow, sender, instant),
         )
         if self._pg:
@@ -226,7 +233,7 @@ class SqlRoutingStage:
         self._run(
             "INSERT INTO mailbox (recipient, message_id, niss, flow, sender, rule_id, fields,"
             " status, next_attempt_at, created_at, attempts, replay)"
-            " SELECT f.institution, s.message_id, s.niss, ?, ?, g.rule_id, g.fields, ?, ?, ?, 0, 0"
-            f" {_PICKED} ORDER BY p.seq, f.institution",
+            " SELECT p.institution, s.message_id, s.niss, ?, ?, p.rule_id, p.fields, ?, ?, ?, 0, 0"
+            " FROM route_pick p JOIN route_stage s ON s.seq = p.seq ORDER BY p.seq, p.institution",
             (flow, sender, status, instant, instant),
         )

@@ -37,6 +37,11 @@ _TRACKING_COLUMNS = (
     "position", "emitter", "message_id", "flow", "recipient", "niss", "event_date", "rule_id",
     "sent_at", "status", "prev_hash", "hash", "holder", "payload_digest",
 )  # fmt: skip
+#: Their types on PostgreSQL (``staging.write_rows``).
+_TRACKING_TYPES = (
+    "int8", "text", "text", "text", "text", "text", "date", "text", "timestamptz", "text",
+    "text", "text", "text", "text",
+)  # fmt: skip
 
 
 # Any constant will do: it names the lock that orders mailbox positions on PostgreSQL.
@@ -501,7 +506,7 @@ class SqlTrackingLog:
     ) -> None:
         """Write chained rows (``_TRACKING_COLUMNS``, stored forms) and move each holder's head
         to its last one."""
-        staging.write_rows(self._conn, "tracking", _TRACKING_COLUMNS, values)
+        staging.write_rows(self._conn, "tracking", _TRACKING_COLUMNS, values, types=_TRACKING_TYPES)
         h = t.tracking_heads.c
         for holder, head in heads.items():
             self._conn.execute(

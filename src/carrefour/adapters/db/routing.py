@@ -31,6 +31,10 @@ from carrefour.services.unit_of_work import Grant, LineKind, Pick, StagedMessage
 _STAGE_COLUMNS: Final = (
     "seq", "niss", "message_id", "day1", "day2", "event_date", "period", "payload", "in_reply_to",
 )  # fmt: skip
+#: Their types on PostgreSQL (``staging.write_rows``; the payload, JSON, as text).
+_STAGE_TYPES: Final = (
+    "int4", "text", "text", "date", "date", "date", "text", "text", "text",
+)  # fmt: skip
 
 _SQLITE_TABLES: Final = (
     "CREATE TEMP TABLE IF NOT EXISTS route_stage (seq INTEGER PRIMARY KEY, niss TEXT NOT NULL,"
@@ -184,16 +188,20 @@ class SqlRoutingStage:
         self._empty_tables()
         if not rows:
             return []
-        day = staging.as_is if self._pg else staging.sqlite_date
-        staging.write_rows(
-            self._conn,
-            "route_stage",
-            _STAGE_COLUMNS,
-            [
-                (seq, niss, message_id, day(day1), day(day2), day(event), period, payload, reply)
-                for seq, niss, message_id, day1, day2, event, period, payload, reply in rows
-            ],
-        )
+        if self._pg:  # the rows as they are: dates are sent as dates
+            staging.write_rows(self._conn, "route_stage", _STAGE_COLUMNS, rows, types=_STAGE_TYPES)
+        else:
+            day = staging.sqlite_date
+            staging.write_rows(
+                self._conn,
+                "route_stage",
+                _STAGE_COLUMNS,
+                [
+                    (seq, niss, message_id, day(day1), day(day2), day(event), period, payload,
+                     reply)
+                    for seq, niss, message_id, day1, day2, event, period, payload, reply in rows
+                ],
+            )  # fmt: skip
         if self._pg:
             # The stage's statistics, and room to sort a chunk's rows in memory (the picked
             # recipients by message; not on disk), for this transaction.

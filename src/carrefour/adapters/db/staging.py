@@ -65,22 +65,35 @@ def json_text(value: Any) -> str:
 
 
 def write_rows(
-    conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    conn: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    types: Sequence[str] | None = None,
 ) -> None:
     """Insert ``rows`` (values in ``columns`` order, already in the dialect's stored form: see
     ``sqlite_instant``; on PostgreSQL aware datetimes and dates as they are, JSON as text) into
-    ``table``: one ``COPY`` on PostgreSQL, one ``executemany`` on SQLite."""
+    ``table``: one ``COPY`` on PostgreSQL, one ``executemany`` on SQLite.
+
+    ``types``: on PostgreSQL, the type of each column's values (``int4``, ``int8``, ``date``,
+    ``timestamptz``, ``text`` for any text or JSON column): the rows are sent in COPY's binary
+    form, dumped by the driver's compiled code (about a sixth of the client time of the text
+    form). Ignored on SQLite."""
     names = ", ".join(columns)
     raw = driver(conn)
     if is_postgres(conn):
+        form = " (FORMAT BINARY)" if types else ""
         # Sent by a thread of the driver's as the rows are formatted here: the server inserts
         # the first rows while the next ones are formatted.
         with (
             raw.cursor() as cursor,
             cursor.copy(
-                f"COPY {table} ({names}) FROM STDIN", writer=QueuedLibpqWriter(cursor)
+                f"COPY {table} ({names}) FROM STDIN{form}", writer=QueuedLibpqWriter(cursor)
             ) as copy,
         ):
+            if types:
+                copy.set_types(list(types))
             for row in rows:
                 copy.write_row(row)
         return

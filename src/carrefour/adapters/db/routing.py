@@ -59,7 +59,8 @@ _POSTGRES_TABLES: Final = (
     " fields JSON NOT NULL, PRIMARY KEY (institution, capacity, phase)) ON COMMIT DELETE ROWS",
     "CREATE TEMP TABLE IF NOT EXISTS route_found (seq INTEGER NOT NULL, rank INTEGER NOT NULL,"
     " institution VARCHAR(64) NOT NULL, lines INTEGER NOT NULL, capacity VARCHAR(3) NOT NULL,"
-    " phase INTEGER NOT NULL, PRIMARY KEY (seq, rank, institution)) ON COMMIT DELETE ROWS",
+    " phase INTEGER NOT NULL)"
+    " ON COMMIT DELETE ROWS",
     "CREATE TEMP TABLE IF NOT EXISTS route_pick (seq INTEGER NOT NULL, institution VARCHAR(64)"
     " NOT NULL, rule_id VARCHAR(120) NOT NULL, fields JSON NOT NULL,"
     " PRIMARY KEY (seq, institution)) ON COMMIT DELETE ROWS",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.pool import Pool
@@ -226,7 +226,7 @@ class SqlRoutingStage:
             self._run(_PICK)
         ambiguous = {int(seq) for (seq,) in self._run(_AMBIGUOUS)}
         picks = self._run("SELECT seq, institution, rule_id FROM route_pick ORDER BY 1, 2")
-        return [(int(seq), str(i), str(rule)) for seq, i, rule in picks], ambiguous
+        return cast(list[Pick], picks), ambiguous  # (int, str, str) rows, from both drivers
 
     def publish(self, *, flow: str, sender: str, status: str, at: datetime) -> None:
         instant: Any = at if self._pg else staging.sqlite_instant(at)

@@ -6,11 +6,12 @@ recipients are found by joining the stage with ``person_lines`` and the granted 
 ``INSERT ... SELECT`` from the stage: a few statements a chunk, whatever its size.
 
 The temporary tables live as long as the connection: they are created by its first ``stage``
-(all four in one statement) and known to exist once the transaction that created them commits
-(a rollback, or an error, forgets them: the next ``stage`` creates them again). On PostgreSQL
-they are ``ON COMMIT DELETE ROWS``: empty at the start of every transaction, with no ``DELETE``
-(whose dead rows a temporary table keeps, no vacuum reaching it); a second ``stage`` in the same
-transaction truncates them. On SQLite each ``stage`` deletes their rows.
+(on PostgreSQL all four in one round trip) and known to exist once the transaction that
+created them commits (a rollback, or an error, forgets them: the next ``stage`` creates them
+again). On PostgreSQL they are ``ON COMMIT DELETE ROWS``: empty at the start of every
+transaction, with no ``DELETE`` (whose dead rows a temporary table keeps, no vacuum reaching
+it); a second ``stage`` in the same transaction truncates them. On SQLite each ``stage``
+deletes their rows.
 
 ``stage`` -> ``pick`` -> ``publish`` run in the caller's transaction (``services.vouchers``).
 """
@@ -75,25 +76,35 @@ _CREATED: Final = "created"
 _READY: Final = "ready"
 
 
+def _info(conn: Connection | None) -> dict[Any, Any] | None:
+    """The ``info`` of the DBAPI connection under ``conn``, unless it has none any more (closed,
+    or invalidated by a lost connection: the tables went with it)."""
+    if conn is None or conn.closed or conn.invalidated:
+        return None
+    return conn.info
+
+
 @event.listens_for(Engine, "commit")
 def _committed(conn: Connection) -> None:
-    if conn.info.get(_STATE) == _CREATED:
-        conn.info[_STATE] = _READY
+    info = _info(conn)
+    if info is not None and info.get(_STATE) == _CREATED:
+        info[_STATE] = _READY
 
 
 @event.listens_for(Engine, "rollback")
 @event.listens_for(Engine, "rollback_savepoint")
 def _rolled_back(conn: Connection, *_: Any) -> None:
-    if conn.info.get(_STATE) == _CREATED:
-        del conn.info[_STATE]
+    info = _info(conn)
+    if info is not None and info.get(_STATE) == _CREATED:
+        del info[_STATE]
 
 
 @event.listens_for(Engine, "handle_error")
 def _failed(context: Any) -> None:
     """Any error (a failed commit among them) forgets the tables: created again if need be."""
-    conn = context.connection
-    if conn is not None and not conn.invalidated:
-        conn.info.pop(_STATE, None)
+    info = _info(context.connection)
+    if info is not None:
+        info.pop(_STATE, None)
 
 
 @event.listens_for(Pool, "reset")

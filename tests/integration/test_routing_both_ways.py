@@ -169,3 +169,56 @@ def test_vouchers_routed_in_a_transaction_that_rolls_back_leave_nothing(hub: Hub
         assert not [r for r in routed if isinstance(r, CarrefourError)]
         uow.rollback()
     assert counts(hub) == before
+
+
+def test_a_connection_whose_first_chunk_rolled_back_routes_the_next_one(hub: Hub) -> None:
+    """The routing tables are made by the first chunk a connection routes: when that chunk's
+    transaction rolls back, they go with it, and the next chunk on the same connection (taken
+    from the pool again) makes them again and is routed whole."""
+    first = [make_niss() for _ in range(30)]
+    second = [make_niss() for _ in range(20)]
+    integrate_all(hub, dict.fromkeys(first + second, "mut-100"))
+    onss = hub.catalogue.institution("onss")
+    hub.engine.dispose()  # a new connection, on which nothing was routed yet
+    with hub.uow() as uow:
+        driver = uow.connection.connection.driver_connection
+        vouchers = [parse_voucher(employee(niss), today=date(2025, 6, 1)) for niss in first]
+        route_vouchers(uow, caller=onss, vouchers=vouchers, renderer=hub.renderer)
+        uow.rollback()
+    before = counts(hub)
+    with hub.uow() as uow:
+        assert uow.connection.connection.driver_connection is driver
+        vouchers = [parse_voucher(employee(niss), today=date(2025, 6, 1)) for niss in second]
+        routed = route_vouchers(uow, caller=onss, vouchers=vouchers, renderer=hub.renderer)
+        uow.commit()
+    assert not [r for r in routed if isinstance(r, CarrefourError)]
+    after = counts(hub)
+    assert after["messages"] - before["messages"] == 20
+    assert after["mailbox"] - before["mailbox"] == 20
+
+
+def test_two_chunks_in_one_transaction_each_route_only_their_own_vouchers(hub: Hub) -> None:
+    first = [make_niss() for _ in range(30)]
+    second = [make_niss() for _ in range(20)]
+    integrate_all(hub, {**dict.fromkeys(first, "mut-100"), **dict.fromkeys(second, "mut-200")})
+    onss = hub.catalogue.institution("onss")
+    before = counts(hub)
+    with hub.uow() as uow:
+        results = [
+            route_vouchers(
+                uow,
+                caller=onss,
+                vouchers=[parse_voucher(employee(n), today=date(2025, 6, 1)) for n in nisses],
+                renderer=hub.renderer,
+            )
+            for nisses in (first, second)
+        ]
+        uow.commit()
+    assert [sorted({tuple(r.recipients) for r in chunk}) for chunk in results] == [  # type: ignore[union-attr]
+        [("mut-100",)],
+        [("mut-200",)],
+    ]
+    after = counts(hub)
+    assert after["messages"] - before["messages"] == 50
+    assert after["mailbox"] - before["mailbox"] == 50
+    assert after["tracking"] - before["tracking"] == 50

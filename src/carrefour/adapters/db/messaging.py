@@ -37,6 +37,11 @@ _TRACKING_COLUMNS = (
     "position", "emitter", "message_id", "flow", "recipient", "niss", "event_date", "rule_id",
     "sent_at", "status", "prev_hash", "hash", "holder", "payload_digest",
 )  # fmt: skip
+#: Their types on PostgreSQL (``staging.write_rows``).
+_TRACKING_TYPES = (
+    "int8", "text", "text", "text", "text", "text", "date", "text", "timestamptz", "text",
+    "text", "text", "text", "text",
+)  # fmt: skip
 
 
 # Any constant will do: it names the lock that orders mailbox positions on PostgreSQL.
@@ -469,7 +474,7 @@ class SqlTrackingLog:
         if not rows:
             return
         heads = self._heads(row[8] for row in rows)
-        first = staging.next_positions(self._conn, "tracking", len(rows))[0]
+        positions = staging.next_positions(self._conn, "tracking", len(rows))
         pg = staging.is_postgres(self._conn)
         sent_text = at.isoformat(timespec="microseconds")
         sent = at if pg else staging.sqlite_instant(at)
@@ -477,9 +482,8 @@ class SqlTrackingLog:
         iso = _iso_day
         values: list[tuple[Any, ...]] = []
         last: dict[str, int] = {}
-        position = first
-        for message_id, flow, emitter, recipient, niss, event_date, rule_id, status, holder, \
-                digest in rows:  # fmt: skip
+        for (message_id, flow, emitter, recipient, niss, event_date, rule_id, status, holder,
+             digest), position in zip(rows, positions, strict=True):  # fmt: skip
             content = content_digest_of(
                 (holder, message_id, flow, emitter, recipient, niss, iso(event_date),
                  rule_id or "", sent_text, status, digest)
@@ -491,7 +495,6 @@ class SqlTrackingLog:
                 (position, emitter, message_id, flow, recipient, niss, day(event_date), rule_id,
                  sent, status, prev, hashed, holder, digest)
             )  # fmt: skip
-            position += 1
         self._store(values, heads, last)
 
     def _heads(self, holders: Iterable[str]) -> dict[str, str]:
@@ -503,7 +506,7 @@ class SqlTrackingLog:
     ) -> None:
         """Write chained rows (``_TRACKING_COLUMNS``, stored forms) and move each holder's head
         to its last one."""
-        staging.write_rows(self._conn, "tracking", _TRACKING_COLUMNS, values)
+        staging.write_rows(self._conn, "tracking", _TRACKING_COLUMNS, values, types=_TRACKING_TYPES)
         h = t.tracking_heads.c
         for holder, head in heads.items():
             self._conn.execute(

@@ -3,8 +3,15 @@
 The chunk is staged (a temporary table: ``executemany`` on SQLite, ``COPY`` on PostgreSQL), its
 recipients are found by joining the stage with ``person_lines`` and the granted kinds of line
 (``route_grants``, decided by the domain), and its messages and mailbox rows are written by
-``INSERT ... SELECT`` from the stage: a few statements a chunk, whatever its size. The
-temporary tables live as long as the connection and are emptied at each ``stage``.
+``INSERT ... SELECT`` from the stage: a few statements a chunk, whatever its size.
+
+The temporary tables live as long as the connection: they are created by its first ``stage``
+(on PostgreSQL all four in one round trip) and known to exist once the transaction that
+created them commits (a rollback, or an error, forgets them: the next ``stage`` creates them
+again). On PostgreSQL they are ``ON COMMIT DELETE ROWS``: empty at the start of every
+transaction, with no ``DELETE`` (whose dead rows a temporary table keeps, no vacuum reaching
+it); a second ``stage`` in the same transaction truncates them. On SQLite each ``stage``
+deletes their rows.
 
 ``stage`` -> ``pick`` -> ``publish`` run in the caller's transaction (``services.vouchers``).
 """
@@ -13,9 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.pool import Pool
 
 from carrefour.adapters.db import staging
 from carrefour.adapters.db.messaging import lock_mailbox_positions
@@ -23,6 +31,10 @@ from carrefour.services.unit_of_work import Grant, LineKind, Pick, StagedMessage
 
 _STAGE_COLUMNS: Final = (
     "seq", "niss", "message_id", "day1", "day2", "event_date", "period", "payload", "in_reply_to",
+)  # fmt: skip
+#: Their types on PostgreSQL (``staging.write_rows``; the payload, JSON, as text).
+_STAGE_TYPES: Final = (
+    "int4", "text", "text", "date", "date", "date", "text", "text", "text",
 )  # fmt: skip
 
 _SQLITE_TABLES: Final = (
@@ -35,39 +47,96 @@ _SQLITE_TABLES: Final = (
     "CREATE TEMP TABLE IF NOT EXISTS route_found (seq INTEGER NOT NULL, rank INTEGER NOT NULL,"
     " institution TEXT NOT NULL, lines INTEGER NOT NULL, capacity TEXT NOT NULL,"
     " phase INTEGER NOT NULL, PRIMARY KEY (seq, rank, institution))",
-    "CREATE TEMP TABLE IF NOT EXISTS route_pick (seq INTEGER PRIMARY KEY, rank INTEGER NOT NULL)",
+    "CREATE TEMP TABLE IF NOT EXISTS route_pick (seq INTEGER NOT NULL, institution TEXT NOT NULL,"
+    " rule_id TEXT NOT NULL, fields TEXT NOT NULL, PRIMARY KEY (seq, institution))",
 )
 _POSTGRES_TABLES: Final = (
     "CREATE TEMP TABLE IF NOT EXISTS route_stage (seq INTEGER PRIMARY KEY, niss VARCHAR(11)"
     " NOT NULL, message_id VARCHAR(32) NOT NULL, day1 DATE NOT NULL, day2 DATE NOT NULL,"
-    " event_date DATE, period VARCHAR(32), payload JSON NOT NULL, in_reply_to VARCHAR(32))",
+    " event_date DATE, period VARCHAR(32), payload JSON NOT NULL, in_reply_to VARCHAR(32))"
+    " ON COMMIT DELETE ROWS",
     "CREATE TEMP TABLE IF NOT EXISTS route_grants (institution VARCHAR(64) NOT NULL,"
     " capacity VARCHAR(3) NOT NULL, phase INTEGER NOT NULL, rule_id VARCHAR(120) NOT NULL,"
-    " fields JSON NOT NULL, PRIMARY KEY (institution, capacity, phase))",
+    " fields JSON NOT NULL, PRIMARY KEY (institution, capacity, phase)) ON COMMIT DELETE ROWS",
     "CREATE TEMP TABLE IF NOT EXISTS route_found (seq INTEGER NOT NULL, rank INTEGER NOT NULL,"
     " institution VARCHAR(64) NOT NULL, lines INTEGER NOT NULL, capacity VARCHAR(3) NOT NULL,"
-    " phase INTEGER NOT NULL, PRIMARY KEY (seq, rank, institution))",
-    "CREATE TEMP TABLE IF NOT EXISTS route_pick (seq INTEGER PRIMARY KEY, rank INTEGER NOT NULL)",
+    " phase INTEGER NOT NULL)"
+    " ON COMMIT DELETE ROWS",
+    "CREATE TEMP TABLE IF NOT EXISTS route_pick (seq INTEGER NOT NULL, institution VARCHAR(64)"
+    " NOT NULL, rule_id VARCHAR(120) NOT NULL, fields JSON NOT NULL,"
+    " PRIMARY KEY (seq, institution)) ON COMMIT DELETE ROWS",
 )
 
-# A directory line in force on the stage's day ``{day}`` (``person_lines`` as ``l``).
+_TABLES: Final = ("route_stage", "route_grants", "route_found", "route_pick")
+
+#: The state of the temporary tables on a DBAPI connection (its ``info``): absent (maybe none),
+#: ``_CREATED`` (created by the open transaction) or ``_READY`` (their creation committed).
+_STATE: Final = "carrefour.routing_tables"
+_CREATED: Final = "created"
+_READY: Final = "ready"
+
+
+def _info(conn: Connection | None) -> dict[Any, Any] | None:
+    """The ``info`` of the DBAPI connection under ``conn``, unless it has none any more (closed,
+    or invalidated by a lost connection: the tables went with it)."""
+    if conn is None or conn.closed or conn.invalidated:
+        return None
+    return conn.info
+
+
+@event.listens_for(Engine, "commit")
+def _committed(conn: Connection) -> None:
+    info = _info(conn)
+    if info is not None and info.get(_STATE) == _CREATED:
+        info[_STATE] = _READY
+
+
+@event.listens_for(Engine, "rollback")
+@event.listens_for(Engine, "rollback_savepoint")
+def _rolled_back(conn: Connection, *_: Any) -> None:
+    info = _info(conn)
+    if info is not None and info.get(_STATE) == _CREATED:
+        del info[_STATE]
+
+
+@event.listens_for(Engine, "handle_error")
+def _failed(context: Any) -> None:
+    """Any error (a failed commit among them) forgets the tables: created again if need be."""
+    info = _info(context.connection)
+    if info is not None:
+        info.pop(_STATE, None)
+
+
+@event.listens_for(Pool, "reset")
+def _reset(_dbapi: Any, record: Any, _state: Any) -> None:
+    """A connection given back to the pool without a commit (its transaction rolled back)."""
+    if record.info.get(_STATE) == _CREATED:
+        del record.info[_STATE]
+
+
+# A directory line in force on either of the stage's days (``person_lines`` as ``l``).
 _IN_FORCE: Final = (
-    'l.cancelled_at IS NULL AND l.begin <= s.{day} AND (l."end" IS NULL OR l."end" >= s.{day})'
+    "l.cancelled_at IS NULL AND l.begin <= CASE WHEN s.day1 > s.day2 THEN s.day1 ELSE s.day2 END"
+    ' AND (l."end" IS NULL OR l."end" >= CASE WHEN s.day1 < s.day2 THEN s.day1 ELSE s.day2 END)'
 )
 # The lines of each staged person: through the (niss, id) key one person at a time on
 # PostgreSQL, whatever the statistics of the temporary table say (see ``staging._probe``).
-_SQLITE_LINES: Final = "route_stage s JOIN person_lines l ON l.niss = s.niss AND {in_force}"
+_SQLITE_LINES: Final = f"route_stage s JOIN person_lines l ON l.niss = s.niss AND {_IN_FORCE}"
 _POSTGRES_LINES: Final = (
-    "route_stage s CROSS JOIN LATERAL (SELECT * FROM person_lines l WHERE l.niss = s.niss"
-    " AND {in_force} OFFSET 0) l"
+    "route_stage s CROSS JOIN LATERAL (SELECT * FROM person_lines l WHERE l.niss = s.niss"  # noqa: S608 - constants
+    f" AND {_IN_FORCE} OFFSET 0) l"
 )
 
-# Each institution with a line in force on the day of ``rank``: how many lines, and the kind of
-# its line when it has one (``max`` of the one row).
+# Each institution with a line in force on a staged message's day of ``rank`` (1: ``day1``,
+# 2: ``day2``): how many lines, and the kind of its line when it has one (``max`` of the one
+# row). Each person's lines are read once (``{lines}``: in force on either day) for both days.
 _FOUND: Final = (
     "INSERT INTO route_found (seq, rank, institution, lines, capacity, phase) "
-    "SELECT s.seq, {rank}, l.institution_id, count(*), max(l.capacity), max(l.phase) "
-    "FROM {lines} GROUP BY s.seq, l.institution_id"
+    "SELECT s.seq, d.rank, l.institution_id, count(*), max(l.capacity), max(l.phase) "
+    "FROM {lines} JOIN (SELECT 1 AS rank UNION ALL SELECT 2) d "
+    'ON l.begin <= CASE d.rank WHEN 1 THEN s.day1 ELSE s.day2 END AND (l."end" IS NULL '
+    'OR l."end" >= CASE d.rank WHEN 1 THEN s.day1 ELSE s.day2 END) '
+    "GROUP BY s.seq, d.rank, l.institution_id"
 )
 _KINDS: Final = "SELECT DISTINCT institution, capacity, phase FROM route_found WHERE lines = 1"
 _GRANTED: Final = (
@@ -77,14 +146,14 @@ _GRANTED: Final = (
 # The messages for which an institution has several lines in force on a day: the domain
 # decides them.
 _AMBIGUOUS: Final = "SELECT DISTINCT seq FROM route_found WHERE lines > 1"
-# The first day on which a message finds a granted institution with one line in force.
+# Each recipient picked, with its grant: the granted institutions with one line in force on
+# the first day on which a message finds any.
 _PICK: Final = (
-    "INSERT INTO route_pick (seq, rank) SELECT f.seq, min(f.rank) FROM route_found f "  # noqa: S608 - constants
-    f"{_GRANTED} WHERE f.lines = 1 AND f.seq NOT IN ({_AMBIGUOUS}) GROUP BY f.seq"
-)
-_PICKED: Final = (
-    "FROM route_pick p JOIN route_found f ON f.seq = p.seq AND f.rank = p.rank "
-    f"AND f.lines = 1 {_GRANTED} JOIN route_stage s ON s.seq = p.seq"
+    "INSERT INTO route_pick (seq, institution, rule_id, fields) "  # noqa: S608 - constants
+    "SELECT c.seq, c.institution, c.rule_id, c.fields FROM (SELECT f.seq, f.institution, "
+    "g.rule_id, g.fields, f.rank, min(f.rank) OVER (PARTITION BY f.seq) AS first "
+    f"FROM route_found f {_GRANTED} WHERE f.lines = 1 AND f.seq NOT IN ({_AMBIGUOUS})) c "
+    "WHERE c.rank = c.first"
 )
 
 
@@ -94,6 +163,7 @@ class SqlRoutingStage:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._pg = staging.is_postgres(conn)
+        self._staged = False
 
     def _run(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         raw = staging.driver(self._conn)
@@ -108,31 +178,48 @@ class SqlRoutingStage:
         finally:
             cursor.close()
 
-    def _lines(self, day: str) -> str:
-        lines = _POSTGRES_LINES if self._pg else _SQLITE_LINES
-        return lines.format(in_force=_IN_FORCE.format(day=day))
+    def _empty_tables(self) -> None:
+        """The temporary tables, created if need be, without rows."""
+        info = self._conn.connection.info
+        if info.get(_STATE) is None:
+            if self._pg:  # in one round trip (no parameter: the simple protocol)
+                with staging.driver(self._conn).cursor() as cursor:
+                    cursor.execute("; ".join(_POSTGRES_TABLES))
+            else:
+                for statement in _SQLITE_TABLES:
+                    self._run(statement)
+            info[_STATE] = _CREATED
+        if not self._pg:
+            for table in _TABLES:
+                self._run(f"DELETE FROM {table}")  # noqa: S608 - names of this module
+        elif self._staged:  # this transaction staged before; otherwise they are empty
+            self._run(f"TRUNCATE {', '.join(_TABLES)}")
+        self._staged = True
 
     def stage(self, rows: Sequence[StagedMessage]) -> list[LineKind]:
-        for statement in _POSTGRES_TABLES if self._pg else _SQLITE_TABLES:
-            self._run(statement)
-        for table in ("route_stage", "route_grants", "route_found", "route_pick"):
-            self._run(f"DELETE FROM {table}")  # noqa: S608 - names of this module
+        self._empty_tables()
         if not rows:
             return []
-        day = staging.as_is if self._pg else staging.sqlite_date
-        staging.write_rows(
-            self._conn,
-            "route_stage",
-            _STAGE_COLUMNS,
-            [
-                (seq, niss, message_id, day(day1), day(day2), day(event), period, payload, reply)
-                for seq, niss, message_id, day1, day2, event, period, payload, reply in rows
-            ],
-        )
+        if self._pg:  # the rows as they are: dates are sent as dates
+            staging.write_rows(self._conn, "route_stage", _STAGE_COLUMNS, rows, types=_STAGE_TYPES)
+        else:
+            day = staging.sqlite_date
+            staging.write_rows(
+                self._conn,
+                "route_stage",
+                _STAGE_COLUMNS,
+                [
+                    (seq, niss, message_id, day(day1), day(day2), day(event), period, payload,
+                     reply)
+                    for seq, niss, message_id, day1, day2, event, period, payload, reply in rows
+                ],
+            )  # fmt: skip
         if self._pg:
-            self._run("ANALYZE route_stage")
-        for rank, column in ((1, "day1"), (2, "day2")):
-            self._run(_FOUND.format(rank=rank, lines=self._lines(column)))
+            # The stage's statistics, and room to sort a chunk's rows in memory (the picked
+            # recipients by message; not on disk), for this transaction.
+            with staging.driver(self._conn).cursor() as cursor:
+                cursor.execute("ANALYZE route_stage; SET LOCAL work_mem = '64MB'")
+        self._run(_FOUND.format(lines=_POSTGRES_LINES if self._pg else _SQLITE_LINES))
         return [(str(i), str(c), int(p)) for i, c, p in self._run(_KINDS)]
 
     def pick(self, grants: Sequence[Grant]) -> tuple[list[Pick], set[int]]:
@@ -143,18 +230,22 @@ class SqlRoutingStage:
                 ("institution", "capacity", "phase", "rule_id", "fields"),
                 [(i, c, p, rule, staging.fields_text(f)) for i, c, p, rule, f in grants],
             )
-        self._run(_PICK)
+        if self._pg:  # with the statistics of the picks, for the plans of ``publish``
+            with staging.driver(self._conn).cursor() as cursor:
+                cursor.execute(f"{_PICK}; ANALYZE route_pick")
+        else:
+            self._run(_PICK)
         ambiguous = {int(seq) for (seq,) in self._run(_AMBIGUOUS)}
-        picks = self._run(f"SELECT f.seq, f.institution, g.rule_id {_PICKED} ORDER BY 1, 2")
-        return [(int(seq), str(i), str(rule)) for seq, i, rule in picks], ambiguous
+        picks = self._run("SELECT seq, institution, rule_id FROM route_pick ORDER BY 1, 2")
+        return cast(list[Pick], picks), ambiguous  # (int, str, str) rows, from both drivers
 
     def publish(self, *, flow: str, sender: str, status: str, at: datetime) -> None:
         instant: Any = at if self._pg else staging.sqlite_instant(at)
         self._run(
             "INSERT INTO messages (niss, id, flow, sender, event_date, period, payload,"
             " in_reply_to, created_at) SELECT s.niss, s.message_id, ?, ?, s.event_date, s.period,"
-            " s.payload, s.in_reply_to, ? FROM route_stage s JOIN route_pick p ON p.seq = s.seq"
-            " ORDER BY s.seq",
+            " s.payload, s.in_reply_to, ? FROM route_stage s"
+            " WHERE EXISTS (SELECT 1 FROM route_pick p WHERE p.seq = s.seq) ORDER BY s.seq",
             (flow, sender, instant),
         )
         if self._pg:
@@ -162,7 +253,7 @@ class SqlRoutingStage:
         self._run(
             "INSERT INTO mailbox (recipient, message_id, niss, flow, sender, rule_id, fields,"
             " status, next_attempt_at, created_at, attempts, replay)"
-            " SELECT f.institution, s.message_id, s.niss, ?, ?, g.rule_id, g.fields, ?, ?, ?, 0, 0"
-            f" {_PICKED} ORDER BY p.seq, f.institution",
+            " SELECT p.institution, s.message_id, s.niss, ?, ?, p.rule_id, p.fields, ?, ?, ?, 0, 0"
+            " FROM route_pick p JOIN route_stage s ON s.seq = p.seq ORDER BY p.seq, p.institution",
             (flow, sender, status, instant, instant),
         )

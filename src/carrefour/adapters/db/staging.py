@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection
 
 from carrefour.domain.directory import IntegrationLine
@@ -64,15 +65,35 @@ def json_text(value: Any) -> str:
 
 
 def write_rows(
-    conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    conn: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    types: Sequence[str] | None = None,
 ) -> None:
     """Insert ``rows`` (values in ``columns`` order, already in the dialect's stored form: see
     ``sqlite_instant``; on PostgreSQL aware datetimes and dates as they are, JSON as text) into
-    ``table``: one ``COPY`` on PostgreSQL, one ``executemany`` on SQLite."""
+    ``table``: one ``COPY`` on PostgreSQL, one ``executemany`` on SQLite.
+
+    ``types``: on PostgreSQL, the type of each column's values (``int4``, ``int8``, ``date``,
+    ``timestamptz``, ``text`` for any text or JSON column): the rows are sent in COPY's binary
+    form, dumped by the driver's compiled code (about a sixth of the client time of the text
+    form). Ignored on SQLite."""
     names = ", ".join(columns)
     raw = driver(conn)
     if is_postgres(conn):
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        form = " (FORMAT BINARY)" if types else ""
+        # Sent by a thread of the driver's as the rows are formatted here: the server inserts
+        # the first rows while the next ones are formatted.
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(
+                f"COPY {table} ({names}) FROM STDIN{form}", writer=QueuedLibpqWriter(cursor)
+            ) as copy,
+        ):
+            if types:
+                copy.set_types(list(types))
             for row in rows:
                 copy.write_row(row)
         return
@@ -93,13 +114,20 @@ def next_positions(conn: Connection, table: str, count: int) -> list[int]:
         return []
     raw = driver(conn)
     if is_postgres(conn):
+        # The sequence named once (not looked up for each value), and the range only, when no
+        # other transaction took values meanwhile (the usual case), rather than every value.
         with raw.cursor() as cursor:
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'position')) "
-                "FROM generate_series(1, %s)",
+                "SELECT min(v), max(v), CASE WHEN max(v) - min(v) + 1 = count(*) THEN NULL "
+                "ELSE array_agg(v ORDER BY v) END FROM (SELECT nextval(q.seq) AS v FROM "
+                "(SELECT pg_get_serial_sequence(%s, 'position')::regclass AS seq OFFSET 0) q, "
+                "generate_series(1, %s)) s",
                 (table, count),
             )
-            return sorted(int(row[0]) for row in cursor.fetchall())
+            low, high, scattered = cursor.fetchone()
+        if scattered is not None:
+            return [int(value) for value in scattered]
+        return list(range(int(low), int(high) + 1))
     cursor = raw.cursor()
     try:
         cursor.execute(f"SELECT coalesce(max(position), 0) FROM {table}")  # noqa: S608
@@ -114,17 +142,21 @@ def rows_keyed(
 ) -> list[tuple[Any, ...]]:
     """The ``columns`` of the rows of ``table`` whose ``key`` is one of ``keys`` (and that meet
     ``where``, SQL of this package's constants), in one statement whatever the number of keys:
-    the set sent as one parameter (a JSON array read by ``json_each`` on SQLite, an array on
-    PostgreSQL) and joined with the table, the rows read through the driver."""
+    the set sent as one parameter (a JSON array read by ``json_each`` on SQLite; on PostgreSQL
+    one text split by ``string_to_array``, cheaper to send than an array, when no key holds a
+    comma) and joined with the table, the rows read through the driver."""
     if not keys:
         return []
     raw = driver(conn)
     extra = f" AND {where}" if where else ""
     if is_postgres(conn):
+        joined = ",".join(keys)
+        split = bool(joined) and joined.count(",") == len(keys) - 1  # no key holds a comma
+        keyed = "ANY(string_to_array(%s, ','))" if split else "ANY(%s)"
         with raw.cursor() as cursor:
             cursor.execute(
-                f"SELECT {columns} FROM {table} WHERE {key} = ANY(%s){extra}",  # noqa: S608 - constants
-                (list(keys),),
+                f"SELECT {columns} FROM {table} WHERE {key} = {keyed}{extra}",  # noqa: S608 - constants
+                (joined if split else list(keys),),
             )
             return list(cursor.fetchall())
     cursor = raw.cursor()

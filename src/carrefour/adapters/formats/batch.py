@@ -253,8 +253,13 @@ def count_lines(content: Content) -> int:
     """How many lines ``iter_lines`` yields (``BatchFormatError`` if ``content`` is not
     UTF-8)."""
     count = 0
-    for piece in _line_pieces(content):
-        count += len(piece) - sum(1 for line in piece if line[:1] != "{" and not line.strip())
+    for _, body in line_blocks(content):
+        lines = body.count("\n") + 1
+        if body.count("\n{") + body.startswith("{") == lines:  # every line opens an object
+            count += lines
+            continue
+        piece = body.split("\n")
+        count += lines - sum(1 for line in piece if line[:1] != "{" and not line.strip())
     return count
 
 

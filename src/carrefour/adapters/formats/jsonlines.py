@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from itertools import islice
+from itertools import chain, islice
 from typing import Any, Final, Literal, NoReturn, overload
 
 import msgspec
@@ -166,31 +166,33 @@ def _records(blocks: Iterable[tuple[int, str]], today: date) -> Iterator[BatchRe
     """The record of each non-blank line of the blocks (``line_blocks``): a block of ONSS
     employee lines decoded at once (``_quick_block``), any other line alone, by the quick path
     when it takes the line, else by the careful one."""
+    return chain.from_iterable(_block_lists(blocks, today))
+
+
+def _block_lists(blocks: Iterable[tuple[int, str]], today: date) -> Iterator[list[BatchRecord]]:
     vouchers = CanonicalVouchers(today=today)
     for number, text in blocks:
         if "\r" in text and text.count("\r") == text.count("\r\n"):
             text = text.replace("\r\n", "\n")  # CRLF line endings: the same lines
-        yield from _block_records(number, text, text.split("\n"), vouchers, today)
+        yield _block_records(number, text, text.split("\n"), vouchers, today)
 
 
 def _block_records(
     number: int, text: str, lines: list[str], vouchers: CanonicalVouchers, today: date
-) -> Iterator[BatchRecord]:
+) -> list[BatchRecord]:
     """The records of ``lines`` (``text`` is ``"\\n".join(lines)``), the first on line
     ``number``: decoded at once when ``_quick_block`` takes them, else each half again, down to
     lines read one at a time."""
-    if len(lines) < _SMALLEST_BLOCK:
-        yield from _line_records(number, lines, vouchers, today)
-        return
-    quick = _quick_block(number, text, lines, vouchers)
-    if quick is None:
-        half = len(lines) // 2
-        first, second = lines[:half], lines[half:]
-        yield from _block_records(number, "\n".join(first), first, vouchers, today)
-        yield from _block_records(number + half, "\n".join(second), second, vouchers, today)
-        return
-    for offset, record in enumerate(quick):
-        yield record or _record(number + offset, lines[offset], today)
+    if len(lines) < _SMALLEST_BLOCK or len(lines) < 2:
+        return list(_line_records(number, lines, vouchers, today))
+    quick = _quick_block(number, text, lines, vouchers, today)
+    if quick is not None:
+        return quick
+    half = len(lines) // 2
+    first, second = lines[:half], lines[half:]
+    return _block_records(number, "\n".join(first), first, vouchers, today) + _block_records(
+        number + half, "\n".join(second), second, vouchers, today
+    )
 
 
 def _line_records(
@@ -208,13 +210,13 @@ def _line_records(
 
 
 def _quick_block(
-    number: int, text: str, lines: list[str], vouchers: CanonicalVouchers
-) -> list[BatchRecord | None] | None:
+    number: int, text: str, lines: list[str], vouchers: CanonicalVouchers, today: date
+) -> list[BatchRecord] | None:
     """The records of ``lines`` (``text`` is ``"\\n".join(lines)``, the first on line
-    ``number``), decoded in one call, as ``_quick_record`` would give them one by one (``None``
-    for a line whose voucher it leaves to the careful path); or ``None`` when a line is not an
-    employee line as ONSS writes it (another kind or shape, an escape sequence, a repeated key,
-    blanks around it...).
+    ``number``), decoded in one call, as ``_quick_record`` and ``_record`` give them one by one
+    (a line whose voucher ``CanonicalVouchers`` declines goes to ``_record``); or ``None`` when
+    a line is not an employee line as ONSS writes it (another kind or shape, an escape
+    sequence, a repeated key, blanks around it...).
 
     Every line starts with ``{`` and ends with ``}``, and a JSON string holds no line break: a
     line's last ``}`` closes an object (a flat one, or decoding fails), so no object spans two
@@ -231,8 +233,9 @@ def _quick_block(
     quotes = _EMPLOYEE_QUOTES * len(decoded)
     employee = vouchers.employee
     unset = msgspec.UNSET
-    records: list[BatchRecord | None] = []
+    records: list[BatchRecord] = []
     append = records.append
+    declined: list[int] = []
     for offset, fields in enumerate(decoded):
         reference = fields.reference
         if reference is unset:
@@ -242,12 +245,14 @@ def _quick_block(
         if fields.working_time_fraction.__class__ is str:
             quotes += 2
         voucher = employee(fields, reference)
-        append(
-            None
-            if voucher is None
-            else BatchRecord(number + offset, voucher, None, None, lines[offset])
-        )
-    return records if text.count('"') == quotes else None
+        if voucher is None:
+            declined.append(offset)
+        append(BatchRecord(number + offset, voucher, None, None, lines[offset]))
+    if text.count('"') != quotes:
+        return None
+    for offset in declined:
+        records[offset] = _record(number + offset, lines[offset], today)
+    return records
 
 
 def _record(number: int, line: str, today: date) -> BatchRecord:

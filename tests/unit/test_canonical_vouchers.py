@@ -15,7 +15,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from carrefour.adapters.formats import batch
+from carrefour.adapters.formats import batch, jsonlines
 from carrefour.adapters.formats.batch import BatchRecord, count_lines, iter_lines, split_lines
 from carrefour.adapters.formats.jsonlines import _quick_record, _record, parse_jsonl, stream_jsonl
 from carrefour.domain.errors import InvalidEnterpriseNumber, InvalidNiss
@@ -302,6 +302,30 @@ def test_a_whole_file_gives_the_careful_records_streamed_or_not(
     assume(careful)  # a file of blank lines is refused whole
     assert [_seen(record) for record in stream_jsonl(content, today=TODAY).records] == careful
     assert [_seen(record) for record in parse_jsonl(content, today=TODAY).records] == careful
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(employee_lines(), min_size=2, max_size=40),
+    st.sampled_from(["\n", "\r\n"]),
+    st.integers(2, 8),
+)
+@example([json.dumps(PLAIN_LINE)] * 4, "\n", 2)
+@example(
+    [json.dumps(PLAIN_LINE), json.dumps(PLAIN_LINE).replace('"ct1"', '"ct2": "461", "ct1"')],
+    "\n",
+    2,
+)
+@example([json.dumps(PLAIN_LINE)[:-1] + ",", '"kind": "employee"}', "{}, {}"], "\n", 2)
+def test_lines_decoded_a_block_at_a_time_give_the_careful_records(
+    lines: list[str], ending: str, smallest: int
+) -> None:
+    content = ending.join(lines).encode("utf-8")
+    careful = [_seen(_record(number, line, TODAY)) for number, line in iter_lines(content)]
+    assume(careful)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jsonlines, "_SMALLEST_BLOCK", smallest)  # every block decoded at once
+        assert [_seen(record) for record in stream_jsonl(content, today=TODAY).records] == careful
 
 
 # --- lines of a file read a piece at a time ----------------------------------------------------

@@ -316,18 +316,48 @@ class Voucher:
         return payload
 
 
-def _slot_setter(name: str) -> Callable[[Voucher, Any], None]:
-    setter: Callable[[Voucher, Any], None] = Voucher.__dict__[name].__set__
-    return setter
+class _VoucherSlots:
+    """A ``Voucher``'s slots without its frozen ``__setattr__``: a voucher of
+    validated values is filled here by plain attribute stores, then made a ``Voucher`` by
+    assigning its ``__class__`` (Python allows it between classes of the same slots)."""
+
+    __slots__ = (
+        "ct1",
+        "ct2",
+        "details",
+        "kind",
+        "niss",
+        "period",
+        "period_label",
+        "plain_payload",
+        "reference",
+    )
+
+    def __init__(
+        self,
+        kind: VoucherKind,
+        niss: str,
+        period_label: str,
+        period: Period,
+        ct1: str,
+        ct2: str,
+        details: Mapping[str, Any],
+        reference: str | None,
+        plain_payload: Mapping[str, Any] | None,
+    ) -> None:
+        self.kind = kind
+        self.niss = niss
+        self.period_label = period_label
+        self.period = period
+        self.ct1 = ct1
+        self.ct2 = ct2
+        self.details = details
+        self.reference = reference
+        self.plain_payload = plain_payload
 
 
-_new_object: Final = object.__new__
-_set_kind, _set_niss, _set_period_label, _set_period = map(
-    _slot_setter, ("kind", "niss", "period_label", "period")
-)
-_set_ct1, _set_ct2, _set_details, _set_reference, _set_plain_payload = map(
-    _slot_setter, ("ct1", "ct2", "details", "reference", "plain_payload")
-)
+if sorted(_VoucherSlots.__slots__) != sorted(Voucher.__slots__):  # pragma: no cover
+    raise TypeError("_VoucherSlots must hold the slots of Voucher")  # a field added to one only
 
 
 def _new_voucher(
@@ -341,20 +371,14 @@ def _new_voucher(
     reference: str | None,
     plain_payload: Mapping[str, Any] | None = None,
 ) -> Voucher:
-    """``Voucher(...)`` of already validated values, its slots filled directly: the frozen
-    dataclass's ``__init__`` (one ``object.__setattr__`` per field) is most of the cost of a
-    voucher in a batch of 100,000."""
-    voucher: Voucher = _new_object(Voucher)
-    _set_kind(voucher, kind)
-    _set_niss(voucher, niss)
-    _set_period_label(voucher, period_label)
-    _set_period(voucher, period)
-    _set_ct1(voucher, ct1)
-    _set_ct2(voucher, ct2)
-    _set_details(voucher, details)
-    _set_reference(voucher, reference)
-    _set_plain_payload(voucher, plain_payload)
-    return voucher
+    """``Voucher(...)`` of already validated values, its slots filled directly
+    (``_VoucherSlots``): the frozen dataclass's ``__init__`` (one ``object.__setattr__`` per
+    field) is most of the cost of a voucher in a batch of 100,000."""
+    voucher = _VoucherSlots(
+        kind, niss, period_label, period, ct1, ct2, details, reference, plain_payload
+    )
+    voucher.__class__ = Voucher  # type: ignore[assignment]
+    return voucher  # type: ignore[return-value]
 
 
 @functools.lru_cache(maxsize=256)
@@ -919,23 +943,61 @@ class CanonicalVouchers:
     refusals and messages are the careful path's.
     """
 
-    __slots__ = ("_ct1", "_ct2", "_employers", "_periods", "_today")
+    __slots__ = ("_cents", "_codes", "_fractions", "_periods", "_today")
 
     def __init__(self, *, today: date) -> None:
         self._today = today
         self._periods: dict[str, _EmployeePeriod] = {}
-        # values already found canonical in this batch (a batch repeats its employers, codes)
-        self._employers: set[str] = set()
-        self._ct1: set[str] = set()
-        self._ct2: set[str] = set()
+        # Values already judged in this batch (a batch repeats its codes, employers, hours and
+        # fractions): (ct1, ct2, employer) found canonical, hours found in whole cents, and
+        # each fraction as written with its kept value (0.0 when refused: a fraction is above 0).
+        self._codes: set[tuple[str, str, str]] = set()
+        self._cents: set[float] = set()
+        self._fractions: dict[float | str, float] = {}
 
-    def _known(self, kept: set[str], value: str, canonical: bool) -> bool:
-        """``canonical``, and ``value`` kept in ``kept`` when it is (a bounded set)."""
-        if canonical:
-            if len(kept) >= _VALUES_KEPT:
-                kept.clear()
-            kept.add(value)
-        return canonical
+    def _canonical_codes(self, codes: tuple[str, str, str]) -> bool:
+        """Whether the CT1, CT2 and employer number are as an employee voucher keeps them;
+        if so they are remembered (a bounded set)."""
+        ct1, ct2, employer = codes
+        if not (
+            _is_code(ct1)
+            and ct1[0] != SELF_EMPLOYED_CT1_PREFIX
+            and _is_code(ct2)
+            and is_canonical_enterprise_number(employer)
+        ):
+            return False
+        if len(self._codes) >= _VALUES_KEPT:
+            self._codes.clear()
+        self._codes.add(codes)
+        return True
+
+    def _whole_cents(self, hours: float) -> bool:
+        """Whether ``hours`` is the float nearest a number of cents; if so it is remembered."""
+        if round(hours * 100) / 100 != hours:
+            return False
+        if len(self._cents) >= _VALUES_KEPT:
+            self._cents.clear()
+        self._cents.add(hours)
+        return True
+
+    def _fraction(self, written: float | str) -> float:
+        """The working-time fraction ``parse_voucher`` keeps of ``written``, or 0.0 when it
+        would refuse it or normalise it otherwise (remembered, a bounded dict)."""
+        if isinstance(written, str):
+            try:
+                kept = _fraction(written, "working_time_fraction")
+            except CarrefourError:
+                kept = 0.0
+        elif not 0 < written <= 1:
+            kept = 0.0
+        elif written == 1 or round(written * _MILLIONTHS) / _MILLIONTHS == written:
+            kept = written
+        else:  # not already 6 decimals at most
+            kept = max(round(written, FRACTION_DECIMALS), 0.0)
+        if len(self._fractions) >= _VALUES_KEPT:
+            self._fractions.clear()
+        self._fractions[written] = kept
+        return kept
 
     def _employee_period(self, text: str) -> _EmployeePeriod:
         try:
@@ -959,36 +1021,23 @@ class CanonicalVouchers:
         if not found:  # a period parse_voucher refuses
             return None
         label, dates, max_days, max_hours = found
-        niss, ct1, ct2, employer = fields.niss, fields.ct1, fields.ct2, fields.employer
+        niss = fields.niss
+        codes = ct1, ct2, employer = fields.ct1, fields.ct2, fields.employer
         days, hours = fields.days_worked, fields.hours_worked
-        fraction = fields.working_time_fraction
         if not (
             is_canonical_niss(niss)
-            and (
-                ct1 in self._ct1
-                or self._known(self._ct1, ct1, _is_code(ct1) and ct1[0] != SELF_EMPLOYED_CT1_PREFIX)
-            )
-            and (ct2 in self._ct2 or self._known(self._ct2, ct2, _is_code(ct2)))
-            and (
-                employer in self._employers
-                or self._known(self._employers, employer, is_canonical_enterprise_number(employer))
-            )
+            and (codes in self._codes or self._canonical_codes(codes))
             and 0 <= days <= max_days
             and 0 <= hours <= max_hours
-            and round(hours * 100) / 100 == hours  # the float nearest a number of cents
+            and (hours in self._cents or self._whole_cents(hours))
         ):
             return None
-        if isinstance(fraction, str):
-            try:
-                fraction = _fraction(fraction, "working_time_fraction")
-            except CarrefourError:
-                return None
-        elif not 0 < fraction <= 1:
+        written = fields.working_time_fraction
+        fraction = self._fractions.get(written)
+        if fraction is None:
+            fraction = self._fraction(written)
+        if not fraction:  # refused
             return None
-        elif fraction != 1 and round(fraction * _MILLIONTHS) / _MILLIONTHS != fraction:
-            fraction = round(fraction, FRACTION_DECIMALS)  # not already 6 decimals at most
-            if not fraction > 0:
-                return None
         if reference is not None:
             if reference.isascii() and reference.isprintable():
                 reference = reference.strip()  # printable ASCII: only spaces to strip
@@ -1000,17 +1049,10 @@ class CanonicalVouchers:
                 except CarrefourError:
                     return None
             reference = reference or None
-        details = {
-            "employer": employer,
-            "days_worked": days,
-            "hours_worked": hours,
-            "working_time_fraction": fraction,
-        }
         # Hours are 0 or at least 0.01 (whole cents) and at most a quarter's hours: plain. So is
         # the fraction, at most 1, unless it is below 1e-4 (written 1e-05 and the like).
-        plain = None
-        if fraction >= _PLAIN_FLOAT_MIN:
-            plain = {
+        plain = (
+            {
                 "ct1": ct1,
                 "ct2": ct2,
                 "days_worked": days,
@@ -1022,8 +1064,17 @@ class CanonicalVouchers:
                 "reference": reference,
                 "working_time_fraction": fraction,
             }
+            if fraction >= _PLAIN_FLOAT_MIN
+            else None
+        )
+        details = {
+            "employer": employer,
+            "days_worked": days,
+            "hours_worked": hours,
+            "working_time_fraction": fraction,
+        }
         return _new_voucher(
-            _EMPLOYEE, niss, label, dates, ct1, ct2, MappingProxyType(details), reference, plain
+            _EMPLOYEE, niss, label, dates, ct1, ct2, _read_only(details), reference, plain
         )
 
 
@@ -1031,6 +1082,7 @@ _MILLIONTHS: Final = 10**FRACTION_DECIMALS
 #: The smallest float that JSON encoders all write without an exponent (``plain_payload``).
 _PLAIN_FLOAT_MIN: Final = 1e-4
 _EMPLOYEE: Final = VoucherKind.EMPLOYEE  # a module constant: an enum member costs a lookup
+_read_only: Final = MappingProxyType
 
 
 # --- the paper voucher -------------------------------------------------------------------------

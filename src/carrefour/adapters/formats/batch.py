@@ -37,6 +37,7 @@ __all__ = [
     "failed_record",
     "head",
     "iter_lines",
+    "line_blocks",
     "parse_batch",
     "pieces_of",
     "refused_record",
@@ -215,11 +216,24 @@ def _texts(content: Content) -> Iterator[str]:
         yield text
 
 
-def _line_pieces(content: Content) -> Iterator[list[str]]:
-    """The lines of UTF-8 ``content`` (a leading byte-order mark dropped) without their
-    ``\\n``, about 1 MiB of them at a time: the whole file is never decoded at once."""
+def line_blocks(content: Content) -> Iterator[tuple[int, str]]:
+    """The text of UTF-8 ``content`` (a leading byte-order mark dropped) about 1 MiB at a time,
+    in whole lines: (the 1-based number of its first line, its text without the ``\\n`` of its
+    last line). A block's lines are ``text.split("\\n")``, blank lines and ``\\r`` kept; the
+    whole file is never decoded at once. Raises ``BatchFormatError("encoding")`` as
+    ``iter_lines`` does."""
+    number = 1
     for text in _texts(content):
-        yield (text[:-1] if text.endswith("\n") else text).split("\n")
+        body = text[:-1] if text.endswith("\n") else text
+        yield number, body
+        number += body.count("\n") + 1
+
+
+def _line_pieces(content: Content) -> Iterator[list[str]]:
+    """The lines of UTF-8 ``content`` without their ``\\n``, a block at a time
+    (``line_blocks``)."""
+    for _, body in line_blocks(content):
+        yield body.split("\n")
 
 
 def iter_lines(content: Content) -> Iterator[tuple[int, str]]:
@@ -239,8 +253,13 @@ def count_lines(content: Content) -> int:
     """How many lines ``iter_lines`` yields (``BatchFormatError`` if ``content`` is not
     UTF-8)."""
     count = 0
-    for piece in _line_pieces(content):
-        count += len(piece) - sum(1 for line in piece if line[:1] != "{" and not line.strip())
+    for _, body in line_blocks(content):
+        lines = body.count("\n") + 1
+        if body.count("\n{") + body.startswith("{") == lines:  # every line opens an object
+            count += lines
+            continue
+        piece = body.split("\n")
+        count += lines - sum(1 for line in piece if line[:1] != "{" and not line.strip())
     return count
 
 

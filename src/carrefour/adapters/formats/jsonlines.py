@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from itertools import islice
+from itertools import chain, islice
 from typing import Any, Final, Literal, NoReturn, overload
 
 import msgspec
@@ -24,11 +24,9 @@ from carrefour.adapters.formats.batch import (
     ParsedBatch,
     accepted_record,
     count_lines,
-    decode_utf8,
     failed_record,
-    iter_lines,
+    line_blocks,
     refused_record,
-    split_lines,
 )
 from carrefour.domain.errors import CarrefourError
 from carrefour.domain.vouchers import CanonicalVouchers, Voucher, parse_voucher
@@ -159,11 +157,102 @@ def _quick_record(number: int, line: str, vouchers: CanonicalVouchers) -> BatchR
     return None if voucher is None else BatchRecord(number, voucher, None, None, line)
 
 
-def _records(lines: Iterable[tuple[int, str]], today: date) -> Iterator[BatchRecord]:
-    """The record of each line: the quick path when it takes the line, else the careful one."""
+#: A block of lines the quick decoding declines is halved until it holds fewer lines than this;
+#: those are then read one at a time (``_line_records``).
+_SMALLEST_BLOCK: Final = 32
+
+
+def _records(blocks: Iterable[tuple[int, str]], today: date) -> Iterator[BatchRecord]:
+    """The record of each non-blank line of the blocks (``line_blocks``): a block of ONSS
+    employee lines decoded at once (``_quick_block``), any other line alone, by the quick path
+    when it takes the line, else by the careful one."""
+    return chain.from_iterable(_block_lists(blocks, today))
+
+
+def _block_lists(blocks: Iterable[tuple[int, str]], today: date) -> Iterator[list[BatchRecord]]:
     vouchers = CanonicalVouchers(today=today)
-    for number, line in lines:
-        yield _quick_record(number, line, vouchers) or _record(number, line, today)
+    for number, text in blocks:
+        if "\r" in text and text.count("\r") == text.count("\r\n"):
+            text = text.replace("\r\n", "\n")  # CRLF line endings: the same lines
+        yield _block_records(number, text, text.split("\n"), vouchers, today)
+
+
+def _block_records(
+    number: int, text: str, lines: list[str], vouchers: CanonicalVouchers, today: date
+) -> list[BatchRecord]:
+    """The records of ``lines`` (``text`` is ``"\\n".join(lines)``), the first on line
+    ``number``: decoded at once when ``_quick_block`` takes them, else each half again, down to
+    lines read one at a time."""
+    if len(lines) < _SMALLEST_BLOCK or len(lines) < 2:
+        return list(_line_records(number, lines, vouchers, today))
+    quick = _quick_block(number, text, lines, vouchers, today)
+    if quick is not None:
+        return quick
+    half = len(lines) // 2
+    first, second = lines[:half], lines[half:]
+    return _block_records(number, "\n".join(first), first, vouchers, today) + _block_records(
+        number + half, "\n".join(second), second, vouchers, today
+    )
+
+
+def _line_records(
+    number: int, lines: list[str], vouchers: CanonicalVouchers, today: date
+) -> Iterator[BatchRecord]:
+    """The records of ``lines``, the first on line ``number``, one line at a time (a blank
+    line skipped, a ``\\r`` before the line end dropped, as ``iter_lines`` does)."""
+    for offset, line in enumerate(lines):
+        if line.endswith("\r"):
+            line = line[:-1]
+        if line.strip():
+            yield _quick_record(number + offset, line, vouchers) or _record(
+                number + offset, line, today
+            )
+
+
+def _quick_block(
+    number: int, text: str, lines: list[str], vouchers: CanonicalVouchers, today: date
+) -> list[BatchRecord] | None:
+    """The records of ``lines`` (``text`` is ``"\\n".join(lines)``, the first on line
+    ``number``), decoded in one call, as ``_quick_record`` and ``_record`` give them one by one
+    (a line whose voucher ``CanonicalVouchers`` declines goes to ``_record``); or ``None`` when
+    a line is not an employee line as ONSS writes it (another kind or shape, an escape
+    sequence, a repeated key, blanks around it...).
+
+    Every line starts with ``{`` and ends with ``}``, and a JSON string holds no line break: a
+    line's last ``}`` closes an object (a flat one, or decoding fails), so no object spans two
+    lines, and as many objects as lines means one object a line. Repeated keys are found as
+    ``_quick_record`` finds them, by counting quotes, here over the block."""
+    if "\\" in text or text[:1] != "{" or text[-1:] != "}" or text.count("}\n{") != len(lines) - 1:
+        return None
+    try:
+        decoded = _EMPLOYEE_LINE.decode_lines(text)
+    except msgspec.DecodeError:  # also a ValidationError: another shape or type
+        return None
+    if len(decoded) != len(lines):
+        return None
+    quotes = _EMPLOYEE_QUOTES * len(decoded)
+    employee = vouchers.employee
+    unset = msgspec.UNSET
+    records: list[BatchRecord] = []
+    append = records.append
+    declined: list[int] = []
+    for offset, fields in enumerate(decoded):
+        reference = fields.reference
+        if reference is unset:
+            reference = None
+        else:
+            quotes += 2 if reference is None else 4
+        if fields.working_time_fraction.__class__ is str:
+            quotes += 2
+        voucher = employee(fields, reference)
+        if voucher is None:
+            declined.append(offset)
+        append(BatchRecord(number + offset, voucher, None, None, lines[offset]))
+    if text.count('"') != quotes:
+        return None
+    for offset in declined:
+        records[offset] = _record(number + offset, lines[offset], today)
+    return records
 
 
 def _record(number: int, line: str, today: date) -> BatchRecord:
@@ -180,10 +269,9 @@ def _record(number: int, line: str, today: date) -> BatchRecord:
 
 def parse_jsonl(content: bytes, *, today: date) -> ParsedBatch:
     """Parse a JSON Lines batch. Raises ``BatchFormatError`` (``encoding``, ``empty``)."""
-    lines = split_lines(decode_utf8(content))
-    if not lines:
+    records = list(_records(line_blocks(content), today))
+    if not records:
         raise BatchFormatError("empty", "the file holds no record (only blank lines)")
-    records = list(_records(lines, today))
     return ParsedBatch(format="jsonl", records=records, declared_count=None)
 
 
@@ -203,7 +291,7 @@ class JsonLinesStream(Sequence[BatchRecord]):
         return self._count
 
     def __iter__(self) -> Iterator[BatchRecord]:
-        return _records(iter_lines(self._content), self._today)
+        return _records(line_blocks(self._content), self._today)
 
     @overload
     def __getitem__(self, index: int) -> BatchRecord: ...

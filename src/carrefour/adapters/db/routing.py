@@ -5,13 +5,12 @@ recipients are found by joining the stage with ``person_lines`` and the granted 
 (``route_grants``, decided by the domain), and its messages and mailbox rows are written by
 ``INSERT ... SELECT`` from the stage: a few statements a chunk, whatever its size.
 
-The temporary tables live as long as the connection: they are created by its first ``stage``
-(on PostgreSQL all four in one round trip) and known to exist once the transaction that
-created them commits (a rollback, or an error, forgets them: the next ``stage`` creates them
-again). On PostgreSQL they are ``ON COMMIT DELETE ROWS``: empty at the start of every
-transaction, with no ``DELETE`` (whose dead rows a temporary table keeps, no vacuum reaching
-it); a second ``stage`` in the same transaction truncates them. On SQLite each ``stage``
-deletes their rows.
+The temporary tables live as long as the connection: each ``stage`` creates them if they are
+not there (``IF NOT EXISTS``, on PostgreSQL all four in one round trip), so a creation that
+was rolled back is simply made again. On PostgreSQL they are ``ON COMMIT DELETE ROWS``: empty
+at the start of every transaction, with no ``DELETE`` (whose dead rows a temporary table keeps,
+no vacuum reaching it); a second ``stage`` in the same transaction truncates them. On SQLite
+each ``stage`` deletes their rows.
 
 ``stage`` -> ``pick`` -> ``publish`` run in the caller's transaction (``services.vouchers``).
 """
@@ -22,8 +21,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import Connection, Engine, event
-from sqlalchemy.pool import Pool
+from sqlalchemy import Connection
 
 from carrefour.adapters.db import staging
 from carrefour.adapters.db.messaging import lock_mailbox_positions
@@ -68,51 +66,6 @@ _POSTGRES_TABLES: Final = (
 )
 
 _TABLES: Final = ("route_stage", "route_grants", "route_found", "route_pick")
-
-#: The state of the temporary tables on a DBAPI connection (its ``info``): absent (maybe none),
-#: ``_CREATED`` (created by the open transaction) or ``_READY`` (their creation committed).
-_STATE: Final = "carrefour.routing_tables"
-_CREATED: Final = "created"
-_READY: Final = "ready"
-
-
-def _info(conn: Connection | None) -> dict[Any, Any] | None:
-    """The ``info`` of the DBAPI connection under ``conn``, unless it has none any more (closed,
-    or invalidated by a lost connection: the tables went with it)."""
-    if conn is None or conn.closed or conn.invalidated:
-        return None
-    return conn.info
-
-
-@event.listens_for(Engine, "commit")
-def _committed(conn: Connection) -> None:
-    info = _info(conn)
-    if info is not None and info.get(_STATE) == _CREATED:
-        info[_STATE] = _READY
-
-
-@event.listens_for(Engine, "rollback")
-@event.listens_for(Engine, "rollback_savepoint")
-def _rolled_back(conn: Connection, *_: Any) -> None:
-    info = _info(conn)
-    if info is not None and info.get(_STATE) == _CREATED:
-        del info[_STATE]
-
-
-@event.listens_for(Engine, "handle_error")
-def _failed(context: Any) -> None:
-    """Any error (a failed commit among them) forgets the tables: created again if need be."""
-    info = _info(context.connection)
-    if info is not None:
-        info.pop(_STATE, None)
-
-
-@event.listens_for(Pool, "reset")
-def _reset(_dbapi: Any, record: Any, _state: Any) -> None:
-    """A connection given back to the pool without a commit (its transaction rolled back)."""
-    if record.info.get(_STATE) == _CREATED:
-        del record.info[_STATE]
-
 
 # A directory line in force on either of the stage's days (``person_lines`` as ``l``).
 _IN_FORCE: Final = (
@@ -179,21 +132,18 @@ class SqlRoutingStage:
             cursor.close()
 
     def _empty_tables(self) -> None:
-        """The temporary tables, created if need be, without rows."""
-        info = self._conn.connection.info
-        if info.get(_STATE) is None:
-            if self._pg:  # in one round trip (no parameter: the simple protocol)
-                with staging.driver(self._conn).cursor() as cursor:
-                    cursor.execute("; ".join(_POSTGRES_TABLES))
-            else:
-                for statement in _SQLITE_TABLES:
-                    self._run(statement)
-            info[_STATE] = _CREATED
-        if not self._pg:
+        """The temporary tables, created if need be (``IF NOT EXISTS``: the first stage of a
+        connection creates them, a rolled-back creation is made again), without rows."""
+        if self._pg:  # in one round trip (no parameter: the simple protocol)
+            with staging.driver(self._conn).cursor() as cursor:
+                cursor.execute("; ".join(_POSTGRES_TABLES))
+            if self._staged:  # this transaction staged before; otherwise they are empty
+                self._run(f"TRUNCATE {', '.join(_TABLES)}")
+        else:
+            for statement in _SQLITE_TABLES:
+                self._run(statement)
             for table in _TABLES:
                 self._run(f"DELETE FROM {table}")  # noqa: S608 - names of this module
-        elif self._staged:  # this transaction staged before; otherwise they are empty
-            self._run(f"TRUNCATE {', '.join(_TABLES)}")
         self._staged = True
 
     def stage(self, rows: Sequence[StagedMessage]) -> list[LineKind]:

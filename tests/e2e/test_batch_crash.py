@@ -36,13 +36,14 @@ def free_port() -> int:
 
 @contextmanager
 def serving(database_url: str, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """``carrefour serve`` as a real process on a free port, its batch worker taking 100
-    records a chunk under a 2-second lease; killed on exit if still running."""
+    """``carrefour serve`` as a real process on a free port, its batch worker taking 25
+    records a chunk under a 2-second lease (chunks small enough that a batch of 3,000 is still
+    running when the first ones are seen committed); killed on exit if still running."""
     port = free_port()
     env = {
         **os.environ,
         "CARREFOUR_BATCH_INLINE_MAX_BYTES": "0",  # every batch goes to the batch worker
-        "CARREFOUR_BATCH_CHUNK": "100",
+        "CARREFOUR_BATCH_CHUNK": "25",
         "CARREFOUR_BATCH_LEASE_SECONDS": "2",
         "CARREFOUR_WORKER_POLL_SECONDS": "0.2",
         "CARREFOUR_SIGNING_KEY": str(tmp_path / "signing.key"),

@@ -53,7 +53,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeVar, cast
 
 from carrefour.domain.catalogue import Institution
 from carrefour.domain.deliberations import STATUS_CODES, ReasonCode
@@ -321,43 +321,7 @@ class _VoucherSlots:
     validated values is filled here by plain attribute stores, then made a ``Voucher`` by
     assigning its ``__class__`` (Python allows it between classes of the same slots)."""
 
-    __slots__ = (
-        "ct1",
-        "ct2",
-        "details",
-        "kind",
-        "niss",
-        "period",
-        "period_label",
-        "plain_payload",
-        "reference",
-    )
-
-    def __init__(
-        self,
-        kind: VoucherKind,
-        niss: str,
-        period_label: str,
-        period: Period,
-        ct1: str,
-        ct2: str,
-        details: Mapping[str, Any],
-        reference: str | None,
-        plain_payload: Mapping[str, Any] | None,
-    ) -> None:
-        self.kind = kind
-        self.niss = niss
-        self.period_label = period_label
-        self.period = period
-        self.ct1 = ct1
-        self.ct2 = ct2
-        self.details = details
-        self.reference = reference
-        self.plain_payload = plain_payload
-
-
-if sorted(_VoucherSlots.__slots__) != sorted(Voucher.__slots__):  # pragma: no cover
-    raise TypeError("_VoucherSlots must hold the slots of Voucher")  # a field added to one only
+    __slots__ = Voucher.__slots__
 
 
 def _new_voucher(
@@ -374,11 +338,18 @@ def _new_voucher(
     """``Voucher(...)`` of already validated values, its slots filled directly
     (``_VoucherSlots``): the frozen dataclass's ``__init__`` (one ``object.__setattr__`` per
     field) is most of the cost of a voucher in a batch of 100,000."""
-    voucher = _VoucherSlots(
-        kind, niss, period_label, period, ct1, ct2, details, reference, plain_payload
-    )
-    voucher.__class__ = Voucher  # type: ignore[assignment]
-    return voucher  # type: ignore[return-value]
+    voucher: Any = object.__new__(_VoucherSlots)
+    voucher.kind = kind
+    voucher.niss = niss
+    voucher.period_label = period_label
+    voucher.period = period
+    voucher.ct1 = ct1
+    voucher.ct2 = ct2
+    voucher.details = details
+    voucher.reference = reference
+    voucher.plain_payload = plain_payload
+    voucher.__class__ = Voucher
+    return cast(Voucher, voucher)
 
 
 @functools.lru_cache(maxsize=256)
@@ -931,6 +902,19 @@ _VALUES_KEPT: Final = 4096
 _EmployeePeriod = tuple[str, Period, int, int] | tuple[()]
 
 
+_Key = TypeVar("_Key")
+_Value = TypeVar("_Value")
+
+
+def _remember(cache: dict[_Key, _Value], key: _Key, value: _Value, limit: int) -> _Value:
+    """``value``, remembered in ``cache`` under ``key``; a full cache is emptied first (a batch
+    repeats a few values: bounded memory matters more than keeping the oldest)."""
+    if len(cache) >= limit:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 class CanonicalVouchers:
     """The vouchers of a batch whose values are already as ``parse_voucher`` keeps them, built
     with cheap checks (integer mod-97 arithmetic, string predicates, a cache of the batch's
@@ -951,13 +935,13 @@ class CanonicalVouchers:
         # Values already judged in this batch (a batch repeats its codes, employers, hours and
         # fractions): (ct1, ct2, employer) found canonical, hours found in whole cents, and
         # each fraction as written with its kept value (0.0 when refused: a fraction is above 0).
-        self._codes: set[tuple[str, str, str]] = set()
-        self._cents: set[float] = set()
+        self._codes: dict[tuple[str, str, str], bool] = {}
+        self._cents: dict[float, bool] = {}
         self._fractions: dict[float | str, float] = {}
 
     def _canonical_codes(self, codes: tuple[str, str, str]) -> bool:
         """Whether the CT1, CT2 and employer number are as an employee voucher keeps them;
-        if so they are remembered (a bounded set)."""
+        if so they are remembered (``_remember``)."""
         ct1, ct2, employer = codes
         if not (
             _is_code(ct1)
@@ -966,19 +950,13 @@ class CanonicalVouchers:
             and is_canonical_enterprise_number(employer)
         ):
             return False
-        if len(self._codes) >= _VALUES_KEPT:
-            self._codes.clear()
-        self._codes.add(codes)
-        return True
+        return _remember(self._codes, codes, True, _VALUES_KEPT)
 
     def _whole_cents(self, hours: float) -> bool:
         """Whether ``hours`` is the float nearest a number of cents; if so it is remembered."""
         if round(hours * 100) / 100 != hours:
             return False
-        if len(self._cents) >= _VALUES_KEPT:
-            self._cents.clear()
-        self._cents.add(hours)
-        return True
+        return _remember(self._cents, hours, True, _VALUES_KEPT)
 
     def _fraction(self, written: float | str) -> float:
         """The working-time fraction ``parse_voucher`` keeps of ``written``, or 0.0 when it
@@ -994,10 +972,7 @@ class CanonicalVouchers:
             kept = written
         else:  # not already 6 decimals at most
             kept = max(round(written, FRACTION_DECIMALS), 0.0)
-        if len(self._fractions) >= _VALUES_KEPT:
-            self._fractions.clear()
-        self._fractions[written] = kept
-        return kept
+        return _remember(self._fractions, written, kept, _VALUES_KEPT)
 
     def _employee_period(self, text: str) -> _EmployeePeriod:
         try:
@@ -1007,10 +982,7 @@ class CanonicalVouchers:
         else:
             days = quarter_max_days(Quarter.of(period.begin))
             kept = (label, period, days, _hour_limit(period))
-        if len(self._periods) >= _PERIODS_KEPT:
-            self._periods.clear()
-        self._periods[text] = kept
-        return kept
+        return _remember(self._periods, text, kept, _PERIODS_KEPT)
 
     def employee(self, fields: EmployeeFields, reference: str | None) -> Voucher | None:
         """An ``employee`` voucher of these fields (``reference`` ``None`` when the line has

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from carrefour.domain.catalogue import Action, DeliberationRule, Institution
 from carrefour.domain.deliberations import Decision, authorise
@@ -331,6 +332,14 @@ def _digest(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
+#: A line's fields before its two hashes (``prev_hash``, ``hash``: the last two), read at once.
+_UNCHAINED: Final[Callable[[ConsultationEntry], Any]] = operator.attrgetter(
+    *(f.name for f in fields(ConsultationEntry) if f.name not in ("prev_hash", "hash"))
+)
+if [f.name for f in fields(ConsultationEntry)][-2:] != ["prev_hash", "hash"]:  # pragma: no cover
+    raise TypeError("ConsultationEntry must end with prev_hash and hash")
+
+
 def chained(lines: Sequence[ConsultationEntry], previous: str) -> list[ConsultationEntry]:
     """``lines`` linked after the line whose hash is ``previous``."""
     result = []
@@ -338,26 +347,8 @@ def chained(lines: Sequence[ConsultationEntry], previous: str) -> list[Consultat
         content = line_content(line)
         content["prev_hash"] = previous
         digest = _digest(content)
-        # each field by position: ``dataclasses.replace`` costs several times this per line
-        result.append(
-            ConsultationEntry(
-                line.at,
-                line.caller,
-                line.action,
-                line.flow,
-                line.niss,
-                line.rule_id,
-                line.allowed,
-                line.reason_code,
-                line.status_code,
-                line.detail,
-                line.position,
-                line.object_id,
-                line.http_status,
-                previous,
-                digest,
-            )
-        )
+        # the other fields by position: ``dataclasses.replace`` costs several times this per line
+        result.append(ConsultationEntry(*(*_UNCHAINED(line), previous, digest)))
         previous = digest
     return result
 

@@ -100,13 +100,16 @@ _GRANTED: Final = (
 # decides them.
 _AMBIGUOUS: Final = "SELECT DISTINCT seq FROM route_found WHERE lines > 1"
 # Each recipient picked, with its grant: the granted institutions with one line in force on
-# the first day on which a message finds any.
+# the first day on which a message finds any (``rank`` 1, or 2 when day 1 finds none). Day 1's
+# finds of a message are probed through the key of ``route_found`` (seq, rank, institution):
+# no window over the whole chunk, no sort.
 _PICK: Final = (
     "INSERT INTO route_pick (seq, institution, rule_id, fields) "  # noqa: S608 - constants
-    "SELECT c.seq, c.institution, c.rule_id, c.fields FROM (SELECT f.seq, f.institution, "
-    "g.rule_id, g.fields, f.rank, min(f.rank) OVER (PARTITION BY f.seq) AS first "
-    f"FROM route_found f {_GRANTED} WHERE f.lines = 1 AND f.seq NOT IN ({_AMBIGUOUS})) c "
-    "WHERE c.rank = c.first"
+    f"SELECT f.seq, f.institution, g.rule_id, g.fields FROM route_found f {_GRANTED} "
+    f"WHERE f.lines = 1 AND f.seq NOT IN ({_AMBIGUOUS}) AND (f.rank = 1 OR NOT EXISTS ("
+    "SELECT 1 FROM route_found f1 JOIN route_grants g1 ON g1.institution = f1.institution "
+    "AND g1.capacity = f1.capacity AND g1.phase = f1.phase "
+    "WHERE f1.seq = f.seq AND f1.rank = 1 AND f1.lines = 1))"
 )
 
 

@@ -28,10 +28,10 @@ def committed_lines(hub: Hub, niss: str) -> int:
 def test_two_servers_on_one_database_chain_every_line_into_one_chain(
     hub: Hub, credential: Credential
 ) -> None:
+    servers = [create_app(hub), create_app(hub)]  # each its own connections and group commit
+    headers = credential("mut-100")
     persons = [make_niss() for _ in range(40)]
     integrate_all(hub, dict.fromkeys(persons, "mut-100"))
-    headers = credential("mut-100")
-    servers = [create_app(hub), create_app(hub)]  # each its own connections and group commit
 
     async def main() -> list[int]:
         clients = [

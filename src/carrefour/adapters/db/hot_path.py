@@ -324,6 +324,9 @@ class AsyncHotPath:
                     if attempt == 2:
                         raise
                     continue
+                except BaseException:  # cancelled mid-statement: the connection's state is unknown
+                    self._discard(connection)
+                    raise
                 self._free.append(connection)
                 return [_line(*row) for row in rows]
         raise AssertionError("unreachable")  # pragma: no cover

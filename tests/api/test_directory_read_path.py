@@ -36,6 +36,26 @@ def add_lines(hub: Hub, niss: str, *owners: str) -> None:
         uow.commit()
 
 
+def broken_hot_path(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, method: str, error: Exception
+) -> None:
+    """``method`` of the hot path the server answers with (PostgreSQL's asynchronous one, or
+    SQLite's) raises ``error``."""
+    state: Any = client.app.state  # type: ignore[attr-defined]
+    if state.async_hot_path is None:
+
+        def broken(*_: Any, **__: Any) -> Any:
+            raise error
+
+        monkeypatch.setattr(state.hot_path, method, broken)
+        return
+
+    async def broken_on_loop(*_: Any, **__: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(state.async_hot_path, method, broken_on_loop)
+
+
 def a_person(hub: Hub, *owners: str) -> str:
     """A new person's NISS, integrated by ``owners``."""
     niss = make_niss()
@@ -189,10 +209,7 @@ def test_the_short_way_answers_nothing_when_its_line_cannot_be_committed(
     niss = a_person(hub, "mut-100")
     headers = credential("mut-100")
 
-    def broken(*_: Any, **__: Any) -> None:
-        raise RuntimeError("the disk is full")
-
-    monkeypatch.setattr(client.app.state.hot_path, "commit_lines", broken)  # type: ignore[attr-defined]
+    broken_hot_path(client, monkeypatch, "commit_lines", RuntimeError("the disk is full"))
     failed = client.get(f"/v1/directory/{niss}", headers=headers)
     assert failed.status_code == 500
     assert failed.headers["content-type"] == "application/problem+json"
@@ -209,10 +226,7 @@ def test_a_read_that_fails_on_the_short_way_is_answered_500_and_logged(
 ) -> None:
     niss = a_person(hub, "mut-100")
 
-    def broken(_: str) -> list[IntegrationLine]:
-        raise RuntimeError("the database went away")
-
-    monkeypatch.setattr(client.app.state.hot_path, "lines_of", broken)  # type: ignore[attr-defined]
+    broken_hot_path(client, monkeypatch, "lines_of", RuntimeError("the database went away"))
     quiet = TestClient(client.app, raise_server_exceptions=False)
     failed = quiet.get(f"/v1/directory/{niss}", headers=credential("mut-100"))
     assert failed.status_code == 500

@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, gen
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from carrefour import __version__
-from carrefour.adapters.db.hot_path import HotPath
+from carrefour.adapters.db.hot_path import AsyncHotPath, HotPath
 from carrefour.api import directory_reads, gateway, problems, schemas
 from carrefour.api.consultation_log import ConsultationLogMiddleware, RequestLog
 from carrefour.api.deps import HubDep
@@ -53,13 +53,21 @@ class HubApplication(FastAPI):
         await self.front(scope, receive, send)
 
 
+async def close_hot_paths(app: FastAPI) -> None:
+    """Give back or close the connections of the directory read and the group commit (the
+    server's lifespan ends)."""
+    app.state.hot_path.close()
+    if app.state.async_hot_path is not None:
+        await app.state.async_hot_path.close()
+
+
 def create_app(hub: Hub) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            app.state.hot_path.close()
+            await close_hot_paths(app)
 
     app = HubApplication(
         lifespan=lifespan,
@@ -76,10 +84,14 @@ def create_app(hub: Hub) -> FastAPI:
     # The directory read and the consultation lines' group commit on kept driver connections
     # (closed by the server's lifespan, api/asgi.py).
     app.state.hot_path = HotPath(hub.engine)
+    # PostgreSQL: the same on the event loop, asynchronous connections opened on first use.
+    app.state.async_hot_path = AsyncHotPath.of(hub.engine)
     # The requests' consultation lines, one group commit for the whole process.
-    log = RequestLog(hub, app.state.credentials, app.state.hot_path)
+    log = RequestLog(hub, app.state.credentials, app.state.hot_path, app.state.async_hot_path)
     # GET /v1/directory/{niss} answered in front of the whole application (api/directory_reads.py).
-    directory_reads.install(app, hub, app.state.credentials, app.state.hot_path, log)
+    directory_reads.install(
+        app, hub, app.state.credentials, app.state.hot_path, log, app.state.async_hot_path
+    )
     app.add_middleware(ConsultationLogMiddleware, log=log)
     # Hostile input is bounded before any parsing; the OpenAPI documents every problem.
     app.add_middleware(InputGuard, max_json_bytes=hub.settings.max_json_bytes)

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from carrefour.api.app import create_app
+from carrefour.api.app import close_hot_paths, create_app
 from carrefour.bootstrap import bootstrap
 from carrefour.config import load_settings
 
@@ -44,7 +44,7 @@ def create() -> FastAPI:
         finally:
             for stop in stops:
                 stop.set()
-            app.state.hot_path.close()
+            await close_hot_paths(app)
             hub.dispose()
 
     app.router.lifespan_context = lifespan

@@ -14,6 +14,11 @@ returned. A crash
 therefore loses no line of an answered request, the chain stays one chain (one writer), and the
 event loop never waits for the database's write lock: a request waits on an ``asyncio`` future
 while other requests (``/healthz`` among them) go on being served.
+
+On PostgreSQL the group's transaction runs on the event loop itself, with an asynchronous
+connection (``hot_path.AsyncHotPath``): one task commits the groups one after the other, the
+next group gathering while a commit is under way; the head row locked ``FOR UPDATE`` chains
+the lines of several processes sharing the database.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from carrefour.adapters.db.hot_path import HotPath
+from carrefour.adapters.db.hot_path import AsyncHotPath, HotPath
 from carrefour.api.deps import authenticate_bearer, bearer_of
 from carrefour.api.problems import problem
 from carrefour.bootstrap import Hub
@@ -74,14 +79,21 @@ class GroupCommit:
     are committed on the loop itself, with a BEGIN IMMEDIATE that does not wait: SQLite's write
     transaction is a fraction of a millisecond, cheaper than a hop to a thread and back. When
     another writer (a batch chunk) holds the lock, that attempt fails at once and the group
-    goes to the writer thread, which waits for the lock off the loop. PostgreSQL always uses
-    the writer thread (a commit there is a network round trip)."""
+    goes to the writer thread, which waits for the lock off the loop. On PostgreSQL (a commit
+    there is network round trips) a task of the loop commits the groups with ``async_path``,
+    the loop serving other requests meanwhile; without it, the writer thread does."""
 
     def __init__(
-        self, hub: Hub, hot_path: HotPath, idle_seconds: float = WRITER_IDLE_SECONDS
+        self,
+        hub: Hub,
+        hot_path: HotPath,
+        idle_seconds: float = WRITER_IDLE_SECONDS,
+        async_path: AsyncHotPath | None = None,
     ) -> None:
         self._hub = hub
         self._hot_path = hot_path
+        self._async_path = async_path
+        self._committer: asyncio.Task[None] | None = None
         self._idle = idle_seconds
         self._on_loop = hub.engine.dialect.name == "sqlite"
         self._gathering: list[_Waiting] = []
@@ -104,9 +116,39 @@ class GroupCommit:
             self._gathering.append(waiting)
             if len(self._gathering) == 1:
                 loop.call_soon(self._flush_on_loop)
+        elif self._async_path is not None:
+            self._gather_for_task(waiting, self._async_path)
         else:
             self._to_writer([waiting])
         return waiting.done
+
+    def _gather_for_task(self, waiting: _Waiting, async_path: AsyncHotPath) -> None:
+        committer = self._committer
+        if committer is not None and committer.get_loop() is not waiting.loop:
+            # a loop that is gone (a test's previous ``asyncio.run``): nobody awaits its groups
+            self._gathering = [w for w in self._gathering if w.loop is waiting.loop]
+            committer = None
+        self._gathering.append(waiting)
+        if committer is None:
+            self._committer = waiting.loop.create_task(self._commit_groups(async_path))
+
+    async def _commit_groups(self, async_path: AsyncHotPath) -> None:
+        """Commit the gathered groups one transaction each, until none is waiting."""
+        try:
+            while self._gathering:
+                group, self._gathering = self._gathering, []
+                error: BaseException | None = None
+                try:
+                    await async_path.commit_lines([line for w in group for line in w.lines])
+                    self.commits += 1
+                except Exception as failure:  # every request of the group is answered 500
+                    log.exception("the consultation log could not be written")
+                    error = failure
+                for waiting in group:
+                    _settle(waiting.done, error)
+        finally:
+            if self._committer is asyncio.current_task():
+                self._committer = None
 
     def _flush_on_loop(self) -> None:
         group, self._gathering = self._gathering, []
@@ -172,10 +214,16 @@ class RequestLog:
     """The lines of the API's requests: each request's own line when it needs one, and the
     lines deferred to it, committed by one ``GroupCommit`` for the whole process."""
 
-    def __init__(self, hub: Hub, credentials: CredentialCache, hot_path: HotPath) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        credentials: CredentialCache,
+        hot_path: HotPath,
+        async_path: AsyncHotPath | None = None,
+    ) -> None:
         self.hub = hub
         self.credentials = credentials
-        self.lines = GroupCommit(hub, hot_path)
+        self.lines = GroupCommit(hub, hot_path, async_path=async_path)
 
     async def log(self, scope: Scope, status: int, trace: consultations.RequestTrace) -> None:
         """The request's own line if it needs one, then every deferred line, committed."""

@@ -15,10 +15,11 @@ one the consultation log middleware uses), and the answer leaves only once that 
 committed; when the commit fails, the answer is the middleware's 500. A read that fails is
 logged as the middleware logs it (the request's own line with its 500) and raised.
 
-On PostgreSQL the statement is a network round trip: it runs on a thread, the event loop serving
-other requests meanwhile, while the consultation line's commit (its own round trips) is under
-way. SQLite answers it in tens of microseconds, less than a hop to a thread and back: it runs on
-the loop, before the line is committed.
+On PostgreSQL the statement is a network round trip: it runs on an asynchronous connection
+(``hot_path.AsyncHotPath``), the event loop serving other requests meanwhile, while the
+consultation line's commit (its own round trips, on the loop too) is under way. SQLite answers
+it in tens of microseconds, less than a hop to a thread and back: it runs on the loop, before
+the line is committed.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any
 import msgspec
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from carrefour.adapters.db.hot_path import HotPath
+from carrefour.adapters.db.hot_path import AsyncHotPath, HotPath
 from carrefour.api.consultation_log import RequestLog, unavailable
 from carrefour.api.deps import authenticate_bearer, bearer_of
 from carrefour.api.guards import GuardViolation, check_headers
@@ -84,13 +85,14 @@ class DirectoryReads:
         credentials: CredentialCache,
         hot_path: HotPath,
         log: RequestLog,
+        async_path: AsyncHotPath | None = None,
     ) -> None:
         self.app = app
         self.hub = hub
         self.credentials = credentials
         self.hot_path = hot_path
         self.log = log
-        self.off_loop = hub.engine.dialect.name != "sqlite"
+        self.async_path = async_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -113,10 +115,10 @@ class DirectoryReads:
         caller, niss = decided
         deferred, trace.deferred = trace.deferred, []
         log = self.log.lines
-        if self.off_loop:
+        if self.async_path is not None:
             committed = log.submit(deferred)
             try:
-                lines = await asyncio.to_thread(self.hot_path.lines_of, niss)
+                lines = await self.async_path.lines_of(niss)
             except Exception:
                 await _settled(committed)
                 await self.log.log(scope, 500, trace)
@@ -181,7 +183,12 @@ async def _no_body() -> Message:
 
 
 def install(
-    app: Any, hub: Hub, credentials: CredentialCache, hot_path: HotPath, log: RequestLog
+    app: Any,
+    hub: Hub,
+    credentials: CredentialCache,
+    hot_path: HotPath,
+    log: RequestLog,
+    async_path: AsyncHotPath | None = None,
 ) -> None:
     """Put the short way in front of the whole application (``app.front``, see ``api.app``)."""
-    app.front = DirectoryReads(app.front, hub, credentials, hot_path, log)
+    app.front = DirectoryReads(app.front, hub, credentials, hot_path, log, async_path)

@@ -18,6 +18,7 @@ lifespan); disposing of the engine closes them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -28,7 +29,7 @@ from sqlalchemy import Engine, PoolProxiedConnection, bindparam, event, select
 
 from carrefour.adapters.db import tables as t
 from carrefour.adapters.db.engine import BUSY_TIMEOUT_MS
-from carrefour.adapters.db.repositories import write_lines_on_driver
+from carrefour.adapters.db.repositories import write_lines_on_async_driver, write_lines_on_driver
 from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.periods import Period
 from carrefour.services.unit_of_work import ConsultationEntry
@@ -56,6 +57,9 @@ RESTART_EVERY = 10
 #: Milliseconds the log's restart waits for the write lock and for readers of the old log;
 #: beyond, it is left to the next checkpoint.
 RESTART_WAIT_MS = 20
+#: PostgreSQL, on the event loop: the read connections kept (so many directory reads in flight
+#: at once; one more waits for one of them).
+ASYNC_READERS = 4
 
 
 class _Kept:
@@ -266,6 +270,130 @@ class HotPath:
     def _disposed(self, _engine: Engine) -> None:
         self._reads.close(invalidate=True)
         self._writes.close(invalidate=True)
+
+
+class AsyncHotPath:
+    """PostgreSQL: the directory read and the consultation log's group commit on the event loop,
+    with psycopg's asynchronous connections (a hop to a thread and back, and the wake-up of the
+    loop from there, cost more CPU than the statements' round trips).
+
+    A read is one statement on one of ``ASYNC_READERS`` autocommit connections; a commit is one
+    transaction on the writer connection, pipelined as ``HotPath.commit_lines`` is (the locked
+    head read, then the insert, the head's move and the COMMIT), with the same statements
+    (``repositories.write_lines_on_async_driver``). Its caller commits one group at a time
+    (``consultation_log.GroupCommit``).
+
+    The connections are opened on the loop that first needs them, with the engine's own
+    connection parameters, and kept; ``close`` (the server's lifespan) closes them. They belong
+    to that loop: on another loop (a test's next ``asyncio.run``) the old ones are closed
+    without it and new ones opened. A connection that fails is closed; the next use opens a
+    new one (a read is tried once more at once)."""
+
+    def __init__(self, engine: Engine, readers: int = ASYNC_READERS) -> None:
+        self._engine = engine
+        self._dialect = engine.dialect
+        self._sql = str(_LINES_OF_NISS.compile(dialect=engine.dialect))
+        self._readers = readers
+        self._conninfo: str | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._slots = asyncio.Semaphore(readers)
+        self._free: list[Any] = []
+        self._writer: Any = None
+        self._all: list[Any] = []
+        event.listen(engine, "engine_disposed", self._disposed)
+
+    @classmethod
+    def of(cls, engine: Engine) -> AsyncHotPath | None:
+        """The engine's asynchronous hot path: on PostgreSQL through psycopg; None elsewhere
+        (SQLite answers on the loop with ``HotPath``)."""
+        if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
+            return None
+        return cls(engine)
+
+    async def lines_of(self, niss: str) -> list[IntegrationLine]:
+        """``HotPath.lines_of``, the event loop free while the statement is under way."""
+        self._on_this_loop()
+        async with self._slots:
+            for attempt in (1, 2):
+                connection = self._free.pop() if self._free else await self._connect(True)
+                try:
+                    cursor = await connection.execute(self._sql, {"niss": niss})
+                    rows = await cursor.fetchall()
+                except Exception:
+                    self._discard(connection)
+                    if attempt == 2:
+                        raise
+                    continue
+                except BaseException:  # cancelled mid-statement: the connection's state is unknown
+                    self._discard(connection)
+                    raise
+                self._free.append(connection)
+                return [_line(*row) for row in rows]
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def commit_lines(self, entries: Sequence[ConsultationEntry]) -> None:
+        """``HotPath.commit_lines`` on the event loop; one at a time (the writer connection)."""
+        self._on_this_loop()
+        connection = self._writer
+        if connection is None:
+            connection = self._writer = await self._connect(False)
+        try:
+            async with connection.pipeline():
+                await write_lines_on_async_driver(connection.cursor(), self._dialect, entries)
+                await connection.commit()
+        except BaseException:  # rolled back with the connection, closed (cancelled too)
+            self._writer = None
+            self._discard(connection)
+            raise
+
+    async def close(self) -> None:
+        """Close every connection (the server stops)."""
+        connections, self._all, self._free, self._writer = self._all, [], [], None
+        for connection in connections:
+            await connection.close()
+
+    async def _connect(self, autocommit: bool) -> Any:
+        import psycopg
+
+        if self._conninfo is None:
+            self._conninfo = self._engine_conninfo()
+        connection = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=autocommit)
+        self._all.append(connection)
+        return connection
+
+    def _engine_conninfo(self) -> str:
+        """The parameters the engine connects with (its URL and its ``connect_args``), read
+        from one of its connections (which gives everything but the password)."""
+        from psycopg.conninfo import make_conninfo
+
+        kept = self._engine.raw_connection()
+        try:
+            dsn = str(kept.dbapi_connection.info.dsn)  # type: ignore[union-attr]
+        finally:
+            kept.close()
+        password = self._engine.url.password
+        return dsn if password is None else make_conninfo(dsn, password=str(password))
+
+    def _on_this_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._finish_all()
+            self._loop = loop
+            self._slots = asyncio.Semaphore(self._readers)
+
+    def _discard(self, connection: Any) -> None:
+        if connection in self._all:
+            self._all.remove(connection)
+        connection.pgconn.finish()
+
+    def _finish_all(self) -> None:
+        """Close every connection without a loop (theirs is gone, or the pool was disposed)."""
+        connections, self._all, self._free, self._writer = self._all, [], [], None
+        for connection in connections:
+            connection.pgconn.finish()
+
+    def _disposed(self, _engine: Engine) -> None:
+        self._finish_all()
 
 
 def _day(value: Any) -> date:

@@ -482,6 +482,23 @@ class _LineStatements:
     def head(self, lines: int, digest: str) -> Any:
         return {"new_lines": lines, "new_hash": digest} if self.named else (lines, digest)
 
+    def chained_writes(
+        self, head: Any, entries: Sequence[ConsultationEntry]
+    ) -> list[tuple[str, Any, bool]]:
+        """What follows the head read (``head``, its row or None): the head created if there
+        is none, ``entries`` chained after it in one multi-row insert, the head moved to the
+        last; each as (SQL, parameters, executemany?), for a driver's cursor, blocking or not."""
+        writes: list[tuple[str, Any, bool]] = []
+        if head is None:
+            writes.append((self.new_head, (), False))
+            count, previous = 0, GENESIS_HASH
+        else:
+            count, previous = int(head[0]), str(head[1])
+        lines = chained(entries, previous)
+        writes.append((self.insert, [self.row(line) for line in lines], True))
+        writes.append((self.move_head, self.head(count + len(lines), lines[-1].hash), False))
+        return writes
+
 
 _STATEMENTS: dict[str, _LineStatements] = {}
 
@@ -504,19 +521,35 @@ def write_lines_on_driver(cursor: Any, dialect: Any, entries: Sequence[Consultat
     """Chain ``entries`` after the log's head and insert them with the driver's ``cursor``, in
     its open transaction: the head read (locked on PostgreSQL; SQLite has one writer), one
     multi-row insert, the head moved. SQLAlchemy's execution costs more than the statements."""
+    statements = line_statements(dialect)
+    cursor.execute(statements.read_head)
+    for sql, params, many in statements.chained_writes(cursor.fetchone(), entries):
+        if many:
+            cursor.executemany(sql, params)
+        else:
+            cursor.execute(sql, params)
+
+
+async def write_lines_on_async_driver(
+    cursor: Any, dialect: Any, entries: Sequence[ConsultationEntry]
+) -> None:
+    """``write_lines_on_driver`` with an asynchronous driver's ``cursor`` (psycopg's
+    ``AsyncCursor``): the same statements, on the event loop."""
+    statements = line_statements(dialect)
+    await cursor.execute(statements.read_head)
+    for sql, params, many in statements.chained_writes(await cursor.fetchone(), entries):
+        if many:
+            await cursor.executemany(sql, params)
+        else:
+            await cursor.execute(sql, params)
+
+
+def line_statements(dialect: Any) -> _LineStatements:
+    """The consultation log's statements for ``dialect`` (compiled once per process)."""
     statements = _STATEMENTS.get(dialect.name)
     if statements is None:
         statements = _STATEMENTS[dialect.name] = _LineStatements(dialect)
-    cursor.execute(statements.read_head)
-    row = cursor.fetchone()
-    if row is None:
-        cursor.execute(statements.new_head)
-        count, previous = 0, GENESIS_HASH
-    else:
-        count, previous = int(row[0]), str(row[1])
-    lines = chained(entries, previous)
-    cursor.executemany(statements.insert, [statements.row(line) for line in lines])
-    cursor.execute(statements.move_head, statements.head(count + len(lines), lines[-1].hash))
+    return statements
 
 
 def _consultation_entry(row: Row[Any]) -> ConsultationEntry:

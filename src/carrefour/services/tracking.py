@@ -98,6 +98,7 @@ class VerifyReport:
 
     @property
     def intact(self) -> bool:
+        """Nothing broken and nothing unregistered: ``carrefour verify`` exits 0."""
         return self.broken is None and not self.unregistered
 
 

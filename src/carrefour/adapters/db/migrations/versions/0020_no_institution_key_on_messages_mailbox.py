@@ -4,9 +4,10 @@ Revision ID: 0020
 Revises: 0019
 
 Every routed voucher writes one ``messages`` row and one ``mailbox`` row, and each checked its
-institution through a foreign key: on PostgreSQL one RI trigger per row (about 1.2 s of server
-CPU for a batch of 200,000 vouchers), on SQLite (``PRAGMA foreign_keys=ON``) one probe of
-``institutions`` per row. The values are registered institutions by construction:
+institution through a foreign key: on PostgreSQL one RI trigger per row (without them, the
+backend's CPU time for a batch of 200,000 vouchers fell from about 16 s to 12 s), on SQLite
+(``PRAGMA foreign_keys=ON``) one probe of ``institutions`` per row. The values are registered
+institutions by construction:
 
 - ``messages.sender`` is the caller, an institution of the catalogue: authenticated by its
   credential (``services.institutions``), or named with ``--as`` and found in the catalogue,

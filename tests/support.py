@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Engine, insert
+
+from carrefour.adapters.db import tables as t
 from carrefour.bootstrap import Hub
 from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.identifiers import build_niss
@@ -103,3 +106,39 @@ def employee_voucher(hub: Hub, niss: str, period: str = "2025Q1") -> VoucherOutc
             data=employee(niss, period=period, ct2="000", hours_worked=456),
             renderer=hub.renderer,
         )
+
+
+#: When the rows ``message_row`` and ``mailbox_row`` make were written.
+ROWS_AT = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def message_row(message_id: str, sender: str, niss: str = "68060105329") -> dict[str, Any]:
+    """A ``messages`` row as the hub stores a start message, to insert straight into the table."""
+    return {
+        "niss": niss, "id": message_id, "flow": "self-employed-start", "sender": sender,
+        "event_date": None, "period": None, "payload": {"niss": niss, "begin": "2025-03-01"},
+        "in_reply_to": None, "created_at": ROWS_AT,
+    }  # fmt: skip
+
+
+def mailbox_row(message_id: str, recipient: str, niss: str = "68060105329") -> dict[str, Any]:
+    """A queued ``mailbox`` row of ``message_id`` for ``recipient``, to insert straight in."""
+    return {
+        "recipient": recipient, "message_id": message_id, "niss": niss,
+        "flow": "self-employed-start", "sender": "inasti", "rule_id": "r", "fields": ["*"],
+        "status": "queued", "attempts": 0, "created_at": ROWS_AT, "replay": 0,
+    }  # fmt: skip
+
+
+def stray_rows(engine: Engine, *, sender: str, messages: int, recipient: str, rows: int) -> None:
+    """``messages`` messages sent by ``sender`` and ``rows`` mailbox rows to ``recipient``,
+    written with SQL past the hub (neither need be a registered institution)."""
+    with engine.begin() as conn:
+        if messages:
+            conn.execute(
+                insert(t.messages), [message_row(f"stray-{i}", sender) for i in range(messages)]
+            )
+        if rows:
+            conn.execute(
+                insert(t.mailbox), [mailbox_row(f"stray-{i}", recipient) for i in range(rows)]
+            )

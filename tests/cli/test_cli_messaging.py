@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from carrefour.adapters.db.engine import make_engine
 from carrefour.domain.identifiers import format_niss
 from tests.cli.conftest import Cli
-from tests.support import make_niss
+from tests.support import make_niss, stray_rows
 
 
 def test_a_start_message_shows_in_the_mailbox_and_the_tracking_file(cli: Cli) -> None:
@@ -47,3 +48,16 @@ def test_a_start_message_shows_in_the_mailbox_and_the_tracking_file(cli: Cli) ->
 
     assert "tracking file intact: 2 entries" in cli("verify")
     assert "unknown-institution" in cli("mailbox", "mut-999", code=1)
+
+
+def test_verify_fails_naming_a_sender_and_a_recipient_no_institution_registers(
+    cli: Cli, database_url: str
+) -> None:
+    engine = make_engine(database_url)
+    stray_rows(engine, sender="ghost-sender", messages=3, recipient="ghost-mut", rows=2)
+    engine.dispose()
+
+    out = cli("verify", code=1)
+    assert "messages.sender 'ghost-sender' is no registered institution: 3 row(s)" in out
+    assert "mailbox.recipient 'ghost-mut' is no registered institution: 2 row(s)" in out
+    assert "intact" not in out

@@ -22,10 +22,10 @@ from carrefour.domain.identifiers import parse_niss
 from carrefour.domain.messages import GENESIS_HASH, AckResult, TrackingEntry, entry_hash
 from carrefour.domain.routing import Recipient
 from carrefour.services.mailboxes import acknowledge
-from carrefour.services.tracking import verify
+from carrefour.services.tracking import UnregisteredParty, verify
 from tests import support
 from tests.integration import messaging
-from tests.support import make_niss
+from tests.support import make_niss, stray_rows
 
 Credential = Callable[[str], dict[str, str]]
 PROBLEM = "urn:carrefour:problem:"
@@ -105,8 +105,26 @@ def test_the_entries_of_an_emitter_form_a_hash_chain_that_verifies(hub: Hub) -> 
     with hub.uow() as uow:
         report = verify(uow)
     assert report.broken is None
+    assert report.unregistered == ()
+    assert report.intact
     assert report.entries == 4
     assert report.emitters == 1
+
+
+def test_verify_names_a_sender_and_a_recipient_that_no_institution_registers(hub: Hub) -> None:
+    """No foreign key refuses them since migration 0020: verify finds them, beside the chains."""
+    three_messages(hub)
+    stray_rows(hub.engine, sender="ghost-sender", messages=2, recipient="ghost-mut", rows=1)
+
+    with hub.uow() as uow:
+        report = verify(uow)
+
+    assert report.unregistered == (
+        UnregisteredParty("messages", "sender", "ghost-sender", 2),
+        UnregisteredParty("mailbox", "recipient", "ghost-mut", 1),
+    )
+    assert not report.intact
+    assert report.entries == 4
 
 
 EDITS = {

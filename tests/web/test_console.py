@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from carrefour.bootstrap import Hub
 from carrefour.services.unit_of_work import MailboxRow
 from carrefour.web.console import COOKIE
-from tests.support import make_niss
+from tests.support import make_niss, stray_rows
 from tests.web.console_support import SAME_ORIGIN, csrf_of, post_login, post_voucher
 
 Credential = Callable[[str], dict[str, str]]
@@ -207,6 +207,19 @@ def test_the_verify_button_reports_an_intact_tracking_file(
     page = operator.post("/console/verify", headers=SAME_ORIGIN)
     assert "Intact" in page.text
     assert "Mailboxes" in page.text
+
+
+def test_the_verify_button_names_a_sender_no_institution_registers(
+    operator: TestClient, hub: Hub
+) -> None:
+    stray_rows(hub.engine, sender="ghost-sender", messages=2, recipient="mut-100", rows=1)
+    fragment = operator.post("/console/verify", headers=HTMX)
+    assert fragment.status_code == 200
+    assert (
+        "2 rows of messages have the sender ghost-sender, which is no registered institution."
+        in fragment.text
+    )
+    assert "Intact" not in fragment.text
 
 
 def test_an_unknown_message_is_a_404_page(operator: TestClient) -> None:

@@ -95,7 +95,8 @@ def tracking(
 @reports_errors
 def verify(database_url: DatabaseOption = None) -> None:
     """Recompute the tracking file of every holder (ONSS, INASTI, ONEm, the pension cadastre,
-    and the senders that keep their own); name the first broken entry (exit 1)."""
+    and the senders that keep their own); name the first broken entry, and every message sender
+    or mailbox recipient that is no registered institution (exit 1)."""
     with open_hub(database_url) as hub, hub.uow() as uow:
         report = tracking_service.verify(uow, signer=hub.signer, journal=hub.journal)
         checkpoints = len(uow.tracking.checkpoints())
@@ -107,6 +108,13 @@ def verify(database_url: DatabaseOption = None) -> None:
             f"(message {b.message_id}): {b.reason}",
             highlight=False,
         )
+    for u in report.unregistered:
+        err_console.print(
+            f"[bold red]broken[/] {u.table}.{u.column} {u.value!r} is no registered "
+            f"institution: {u.rows} row(s)",
+            highlight=False,
+        )
+    if not report.intact:
         raise typer.Exit(1)
     console.print(
         f"tracking file intact: {report.entries} entries in {report.emitters} tracking files "

@@ -76,12 +76,43 @@ def consult(
 
 
 @dataclass(frozen=True, slots=True)
+class UnregisteredParty:
+    """``rows`` rows of ``table`` whose ``column`` names ``value``, which is no registered
+    institution: no foreign key refuses such a row (migration 0020), so verify looks for them."""
+
+    table: str
+    column: str
+    value: str
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
 class VerifyReport:
-    """``emitters``: how many tracking files (one per holder) were checked."""
+    """``emitters``: how many tracking files (one per holder) were checked; ``unregistered``:
+    the senders of messages and the mailbox recipients that are no registered institution."""
 
     emitters: int
     entries: int
     broken: ChainBreak | None
+    unregistered: tuple[UnregisteredParty, ...] = ()
+
+    @property
+    def intact(self) -> bool:
+        """Nothing broken and nothing unregistered: ``carrefour verify`` exits 0."""
+        return self.broken is None and not self.unregistered
+
+
+def _unregistered_parties(uow: UnitOfWork) -> tuple[UnregisteredParty, ...]:
+    """Every message sender and every mailbox recipient that is no registered institution:
+    one set-based query per table."""
+    return tuple(
+        UnregisteredParty(table, column, value, rows)
+        for table, column, found in (
+            ("messages", "sender", uow.messages.unregistered_senders()),
+            ("mailbox", "recipient", uow.mailbox.unregistered_recipients()),
+        )
+        for value, rows in found.items()
+    )
 
 
 def checkpoint(
@@ -126,7 +157,9 @@ def verify(
     INASTI, ONEm, the pension cadastre, or a sender keeping its own; ``emitters`` in the report
     counts these files), then check every signed checkpoint (its signature
     with ``signer``'s key, when given, and that the chains still hold its heads); name the
-    first broken entry, if any."""
+    first broken entry, if any; and name every message sender and mailbox recipient that is no
+    registered institution (checked whatever the chains hold)."""
+    unregistered = _unregistered_parties(uow)
     count = 0
     emitters = uow.tracking.emitters()
     chains: dict[str, dict[int, TrackingEntry]] = {}
@@ -136,7 +169,7 @@ def verify(
         count += len(entries)
         broken = verify_chain(entries) or _check_payloads(uow, entries)
         if broken is not None:
-            return VerifyReport(len(emitters), count, broken)
+            return VerifyReport(len(emitters), count, broken, unregistered)
         head = uow.tracking.head(emitter)
         last_hash = entries[-1].hash if entries else None
         if head is not None and head[0] and head[1] != last_hash:
@@ -151,7 +184,8 @@ def verify(
                     f"the chain ends before its recorded head (position {head[0]}): "
                     "entries at the end were deleted",
                 ),
+                unregistered,
             )
     # evidence.check includes the consultation log, held to the heads the checkpoints signed
     broken = evidence.check(uow, signer=signer, journal=journal, chains=chains)
-    return VerifyReport(len(emitters), count, broken)
+    return VerifyReport(len(emitters), count, broken, unregistered)

@@ -344,6 +344,11 @@ class MessageRepository(Protocol):
         """The stored payload of each of ``message_ids`` that exists."""
         ...
 
+    def unregistered_senders(self) -> dict[str, int]:
+        """Each sender that is no registered institution, and how many messages name it (no
+        foreign key refuses one: migration 0020)."""
+        ...
+
 
 class MailboxRepository(Protocol):
     def add_many(self, rows: Sequence[MailboxRow]) -> None: ...
@@ -387,6 +392,11 @@ class MailboxRepository(Protocol):
 
     def newest_with_status(self, status: str, *, limit: int) -> list[MailboxRow]:
         """The newest rows in ``status`` across every mailbox (e.g. the dead letters)."""
+        ...
+
+    def unregistered_recipients(self) -> dict[str, int]:
+        """Each recipient that is no registered institution, and how many mailbox rows name it
+        (no foreign key refuses one: migration 0020)."""
         ...
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, insert, select, text, update
+from sqlalchemy import Column, Connection, Row, and_, func, insert, select, text, update
 
 from carrefour.adapters.db import staging
 from carrefour.adapters.db import tables as t
@@ -114,6 +114,17 @@ class SqlMessageRepository:
             query = select(c.id, c.payload).where(c.id.in_(ids[start : start + 500]))
             found.update({str(r.id): dict(r.payload) for r in self._conn.execute(query)})
         return found
+
+    def unregistered_senders(self) -> dict[str, int]:
+        return _unregistered(self._conn, t.messages.c.sender)
+
+
+def _unregistered(conn: Connection, column: Column[str]) -> dict[str, int]:
+    """Each value of ``column`` that is no institution's id, with its count of rows: one
+    set-based query (an anti-join on the institutions' key), sorted by value."""
+    registered = select(t.institutions.c.id).where(t.institutions.c.id == column).exists()
+    query = select(column, func.count()).where(~registered).group_by(column).order_by(column)
+    return {str(value): int(rows) for value, rows in conn.execute(query)}
 
 
 def lock_mailbox_positions(conn: Connection) -> None:
@@ -333,6 +344,9 @@ class SqlMailboxRepository:
         b = t.mailbox.c
         query = select(t.mailbox).where(b.status == status).order_by(b.position.desc()).limit(limit)
         return [_mailbox_row(row) for row in self._conn.execute(query)]
+
+    def unregistered_recipients(self) -> dict[str, int]:
+        return _unregistered(self._conn, t.mailbox.c.recipient)
 
     def counts(self, recipient: str | None = None) -> dict[str, int]:
         b = t.mailbox.c

@@ -55,6 +55,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "le fichier de suivi de %(holder)s se rompt à l'entrée",
         "het opvolgingsbestand van %(holder)s breekt bij item",
     ),
+    "%(rows)s rows of %(table)s have the %(column)s %(institution)s, which is no registered institution.": (  # noqa: E501
+        "%(rows)s lignes de %(table)s ont pour %(column)s %(institution)s, qui n'est pas une "
+        "institution enregistrée.",
+        "%(rows)s rijen van %(table)s hebben als %(column)s %(institution)s, geen geregistreerde "
+        "instelling.",
+    ),
     "Intact": ("Intacte", "Intact"),
     "%(entries)s entries in %(files)s tracking files.": (
         "%(entries)s entrées dans %(files)s fichiers de suivi.",

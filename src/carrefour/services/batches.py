@@ -186,10 +186,9 @@ def _first_seen(seen: dict[bytes, int], record: ParsedRecord) -> tuple[int | Non
         return None, None
     plain = voucher.plain_payload
     encoded = encode(voucher.payload()) if plain is None else encode(plain, plain=True)
-    key = bytes.fromhex(encoded.digest)
-    first = seen.get(key)
+    first = seen.get(encoded.sha256)
     if first is None:
-        seen[key] = record.line
+        seen[encoded.sha256] = record.line
     return first, encoded
 
 

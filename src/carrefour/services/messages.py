@@ -36,12 +36,20 @@ from carrefour.services.unit_of_work import (
 
 class Encoded(msgspec.Struct, frozen=True, gc=False):
     """A payload as the hub stores and tracks it: its canonical JSON text (the message's stored
-    payload) and that text's SHA-256 hex (the ``payload_digest`` of its tracking entries). A
-    batch encodes each voucher once: for its duplicate check, its message and its entries."""
+    payload) and that text's SHA-256 (``sha256``, 32 bytes). A batch encodes each voucher once:
+    for its duplicate check, which keeps the 32 bytes of every record, its message and its
+    entries. The hex form (``digest``) is made only for a payload that is tracked, where its
+    entries are written: most of a large file's records are checked, not all are routed."""
 
     payload: Mapping[str, Any]
     text: str
-    digest: str
+    sha256: bytes
+
+    @property
+    def digest(self) -> str:
+        """The SHA-256 hex of ``text``: the ``payload_digest`` of the payload's tracking entries
+        (``domain.messages.payload_digest``)."""
+        return self.sha256.hex()
 
 
 #: The values msgspec writes exactly as ``json.dumps`` does (a float only between 1e-4 and
@@ -84,7 +92,7 @@ def encode(payload: Mapping[str, Any], *, plain: bool = False) -> Encoded:
     """``payload`` encoded once, canonically (``domain.messages.canonical_payload``); ``plain``
     as ``canonical_bytes`` takes it."""
     canonical = canonical_bytes(payload, plain=plain)
-    return Encoded(payload, canonical.decode(), hashlib.sha256(canonical).hexdigest())
+    return Encoded(payload, canonical.decode(), hashlib.sha256(canonical).digest())
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,11 +157,14 @@ def publish_staged(
     uow.routing.publish(flow=flow, sender=sender, status=status, at=at)
     holder = tracking_holder(uow.catalogue, sender)
     entries: list[EntryRow] = []
+    last, digest = -1, ""
     for seq, institution, rule_id in picks:
         s = staged[seq]
+        if seq != last:  # a message's picks come together: its hex digest made once
+            last, digest = seq, s.encoded.digest
         entries.append(
             (ids[seq], flow, sender, institution, s.niss, s.event_date, rule_id, status, holder,
-             s.encoded.digest)
+             digest)
         )  # fmt: skip
     uow.tracking.append_rows(entries, at=at)
 

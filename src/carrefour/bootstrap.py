@@ -59,10 +59,8 @@ class Hub:
         self.network = HttpPushSender(timeout_seconds=self.settings.insurability_timeout_seconds)
         self.reload_catalogue()
 
-    def uow(self, *, read_only: bool = False, no_wait: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(
-            self.engine, self.catalogue, self.clock, read_only=read_only, no_wait=no_wait
-        )
+    def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, self.catalogue, self.clock, read_only=read_only)
 
     def reload_catalogue(self) -> Catalogue:
         """Read the catalogue the database holds (after ``db upgrade`` refreshed it)."""

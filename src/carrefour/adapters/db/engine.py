@@ -9,9 +9,6 @@ from sqlalchemy.engine import make_url
 
 #: Execution option of a connection whose transactions only read (see ``SqlUnitOfWork``).
 READ_ONLY_OPTION = "carrefour_read_only"
-#: Execution option of a connection whose write transaction must not wait for SQLite's write
-#: lock: its BEGIN IMMEDIATE fails at once ("database is locked") when another writer holds it.
-NO_WAIT_OPTION = "carrefour_no_wait"
 BUSY_TIMEOUT_MS = 30000
 
 
@@ -43,16 +40,7 @@ def make_engine(url: str) -> Engine:
             # A read-only unit of work begins DEFERRED: it takes no write lock, so it never waits
             # behind a writer (a batch chunk) and never makes one wait. Every other transaction
             # takes the write lock at BEGIN, so that it cannot fail later upgrading a read.
-            options = connection.get_execution_options()
-            read_only = options.get(READ_ONLY_OPTION, False)
-            if options.get(NO_WAIT_OPTION, False) and not read_only:
-                raw = connection.connection.dbapi_connection
-                raw.execute("PRAGMA busy_timeout=0")
-                try:
-                    raw.execute("BEGIN IMMEDIATE")
-                finally:
-                    raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-                return
+            read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
             connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine

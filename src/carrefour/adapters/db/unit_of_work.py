@@ -13,7 +13,7 @@ from carrefour.adapters.db.case_work import (
     SqlInsurabilityRequestRepository,
 )
 from carrefour.adapters.db.console import SqlConsoleRepository
-from carrefour.adapters.db.engine import NO_WAIT_OPTION, READ_ONLY_OPTION
+from carrefour.adapters.db.engine import READ_ONLY_OPTION
 from carrefour.adapters.db.evidence import SqlCertificateRepository, SqlHeartbeats, SqlStatusLog
 from carrefour.adapters.db.gateway import SqlGatewayRepository
 from carrefour.adapters.db.messaging import (
@@ -47,9 +47,6 @@ class SqlUnitOfWork:
     its transaction begins DEFERRED and holds no write lock; elsewhere it is an ordinary one.
     A write in it is not refused, but may fail with "database is locked" if another writer
     committed since its first read: open a read-only unit of work only to read.
-
-    ``no_wait=True`` (SQLite) makes its first statement fail at once with "database is locked"
-    instead of waiting for another writer: for work on an event loop, which must not wait.
     """
 
     def __init__(
@@ -59,13 +56,11 @@ class SqlUnitOfWork:
         clock: Clock,
         *,
         read_only: bool = False,
-        no_wait: bool = False,
     ) -> None:
         self._engine = engine
         self.catalogue = catalogue
         self.clock = clock
         self.read_only = read_only
-        self.no_wait = no_wait
         self._conn: Connection | None = None
 
     @property
@@ -78,8 +73,6 @@ class SqlUnitOfWork:
         conn = self._engine.connect()
         if self.read_only:
             conn.execution_options(**{READ_ONLY_OPTION: True})
-        if self.no_wait:
-            conn.execution_options(**{NO_WAIT_OPTION: True})
         self._conn = conn
         self.catalogue_store = SqlCatalogueStore(conn)
         self.credentials = SqlCredentialRepository(conn)

@@ -1,13 +1,22 @@
-"""Test helpers: a settable clock and factories for test data."""
+"""Test helpers: a settable clock, factories for test data, and real ``carrefour`` processes."""
 
 from __future__ import annotations
 
 import itertools
+import os
 import random
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import Engine, insert
 
 from carrefour.adapters.db import tables as t
@@ -142,3 +151,63 @@ def stray_rows(engine: Engine, *, sender: str, messages: int, recipient: str, ro
             conn.execute(
                 insert(t.mailbox), [mailbox_row(f"stray-{i}", recipient) for i in range(rows)]
             )
+
+
+CARREFOUR = str(Path(sys.executable).with_name("carrefour"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(database_url: str, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """``carrefour serve`` as a real process on a free port, its batch worker taking 25
+    records a chunk under a 2-second lease (chunks small enough that a batch of 3,000 is still
+    running when the first ones are seen committed); killed on exit if still running."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "CARREFOUR_BATCH_INLINE_MAX_BYTES": "0",  # every batch goes to the batch worker
+        "CARREFOUR_BATCH_CHUNK": "25",
+        "CARREFOUR_BATCH_LEASE_SECONDS": "2",
+        "CARREFOUR_WORKER_POLL_SECONDS": "0.2",
+        "CARREFOUR_SIGNING_KEY": str(tmp_path / "signing.key"),
+        "CARREFOUR_LOG_LEVEL": "warning",
+    }
+    process = subprocess.Popen(  # noqa: S603 - this package's own entry point
+        [CARREFOUR, "serve", "--database-url", database_url, "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None, "the server stopped at start"
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
+        yield process, base
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
+def assert_verifies(database_url: str) -> None:
+    """``carrefour verify`` on the database exits 0: every chain and checkpoint is intact."""
+    verified = subprocess.run(  # noqa: S603 - this package's own entry point
+        [CARREFOUR, "verify", "--database-url", database_url],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr

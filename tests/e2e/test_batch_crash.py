@@ -1,18 +1,13 @@
 """A serving process killed (SIGKILL) in the middle of a batch: after a restart, or by another
 server on the same PostgreSQL, the batch finishes and every voucher is routed exactly once."""
 
-# ruff: noqa: S603 - the commands run are this package's own entry point
 from __future__ import annotations
 
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,55 +18,7 @@ from sqlalchemy import func, select
 from carrefour.adapters.db import tables as t
 from carrefour.bootstrap import Hub
 from carrefour.services.institutions import issue_credential
-from tests.support import employee, integrate_all, make_niss
-
-CARREFOUR = str(Path(sys.executable).with_name("carrefour"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def serving(database_url: str, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """``carrefour serve`` as a real process on a free port, its batch worker taking 25
-    records a chunk under a 2-second lease (chunks small enough that a batch of 3,000 is still
-    running when the first ones are seen committed); killed on exit if still running."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "CARREFOUR_BATCH_INLINE_MAX_BYTES": "0",  # every batch goes to the batch worker
-        "CARREFOUR_BATCH_CHUNK": "25",
-        "CARREFOUR_BATCH_LEASE_SECONDS": "2",
-        "CARREFOUR_WORKER_POLL_SECONDS": "0.2",
-        "CARREFOUR_SIGNING_KEY": str(tmp_path / "signing.key"),
-        "CARREFOUR_LOG_LEVEL": "warning",
-    }
-    process = subprocess.Popen(
-        [CARREFOUR, "serve", "--database-url", database_url, "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, "the server stopped at start"
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
-        yield process, base
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
+from tests.support import assert_verifies, employee, integrate_all, make_niss, serving
 
 
 def population(hub: Hub, size: int, taken: frozenset[str] = frozenset()) -> tuple[list[str], bytes]:
@@ -141,13 +88,7 @@ def assert_routed_once(hub: Hub, nisses: list[str], database_url: str) -> None:
         }
     for table, per_person in counts.items():
         assert per_person == dict.fromkeys(nisses, 1), table
-    verified = subprocess.run(
-        [CARREFOUR, "verify", "--database-url", database_url],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert_verifies(database_url)
 
 
 def test_a_server_killed_mid_batch_finishes_it_after_restart_every_voucher_once(

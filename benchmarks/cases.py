@@ -240,7 +240,8 @@ def _copy_shape(conn: Any, dialect: str, table: str, copy: str) -> None:
             (table,),
         ).all()
         for kind, name, sql in sorted(ddl, key=lambda row: row[0] != "table"):
-            sql = re.sub(rf'\b"?{table}"?\s*\(', f'"{copy}" (', sql, count=1)
+            # the name as written: quoted once a migration rebuilt the table, bare before
+            sql = re.sub(rf'(?:"{table}"|\b{table}\b)\s*\(', f'"{copy}" (', sql, count=1)
             if kind == "index":
                 sql = sql.replace(name, f"{copy}_{name}", 1)
             else:  # foreign keys would measure the referenced table too: the floor has none

@@ -92,10 +92,17 @@ _FOUND: Final = (
     "GROUP BY s.seq, d.rank, l.institution_id"
 )
 _KINDS: Final = "SELECT DISTINCT institution, capacity, phase FROM route_found WHERE lines = 1"
-_GRANTED: Final = (
-    "JOIN route_grants g ON g.institution = f.institution AND g.capacity = f.capacity "
-    "AND g.phase = f.phase"
-)
+
+
+def _granted(found: str, grant: str) -> str:
+    """The join of ``route_found`` (as ``found``) with the grant of each kind of line (as
+    ``grant``)."""
+    return (
+        f"JOIN route_grants {grant} ON {grant}.institution = {found}.institution"
+        f" AND {grant}.capacity = {found}.capacity AND {grant}.phase = {found}.phase"
+    )
+
+
 # The messages for which an institution has several lines in force on a day: the domain
 # decides them.
 _AMBIGUOUS: Final = "SELECT DISTINCT seq FROM route_found WHERE lines > 1"
@@ -105,10 +112,9 @@ _AMBIGUOUS: Final = "SELECT DISTINCT seq FROM route_found WHERE lines > 1"
 # no window over the whole chunk, no sort.
 _PICK: Final = (
     "INSERT INTO route_pick (seq, institution, rule_id, fields) "  # noqa: S608 - constants
-    f"SELECT f.seq, f.institution, g.rule_id, g.fields FROM route_found f {_GRANTED} "
+    f"SELECT f.seq, f.institution, g.rule_id, g.fields FROM route_found f {_granted('f', 'g')} "
     f"WHERE f.lines = 1 AND f.seq NOT IN ({_AMBIGUOUS}) AND (f.rank = 1 OR NOT EXISTS ("
-    "SELECT 1 FROM route_found f1 JOIN route_grants g1 ON g1.institution = f1.institution "
-    "AND g1.capacity = f1.capacity AND g1.phase = f1.phase "
+    f"SELECT 1 FROM route_found f1 {_granted('f1', 'g1')} "
     "WHERE f1.seq = f.seq AND f1.rank = 1 AND f1.lines = 1))"
 )
 

@@ -1,7 +1,8 @@
 """The console in a real browser (Debian's chromium driven by Playwright) against a running
 ``carrefour serve`` on the demo data: sign in per role, find a person and see the timeline, open
 a paper voucher's PDF, switch to Dutch, a refusal for a person not integrated, a form post
-without its token, and a 420 px viewport. Each main page is saved under docs/screenshots/."""
+without its token, verify naming an unregistered sender and recipient in French and Dutch, and
+a 420 px viewport. Each main page is saved under docs/screenshots/."""
 
 from __future__ import annotations
 
@@ -12,14 +13,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support import employee, make_niss
+from carrefour.adapters.db.engine import make_engine
+from tests.support import employee, make_niss, stray_rows
 from tests.web.test_i18n import english_left
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -46,13 +49,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    folder = tmp_path_factory.mktemp("browser")
+@contextmanager
+def running_demo(folder: Path, prepare: Callable[[str], None] | None = None) -> Iterator[Demo]:
+    """``carrefour demo`` loaded in ``folder``, then ``prepare(database_url)`` if given, then
+    ``carrefour serve`` on it until the block ends."""
     port = _free_port()
+    database_url = f"sqlite:///{folder / 'demo.db'}"
     env = {
         **os.environ,
-        "CARREFOUR_DATABASE_URL": f"sqlite:///{folder / 'demo.db'}",
+        "CARREFOUR_DATABASE_URL": database_url,
         "CARREFOUR_SIGNING_KEY": str(folder / "signing.key"),
         "CARREFOUR_PORT": str(port),
         "CARREFOUR_LOG_LEVEL": "warning",
@@ -65,6 +70,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     credentials = dict(re.findall(r"^  (\S+) (cf_\S+)$", loaded.stdout, re.M))
     passwords = dict(re.findall(r"^  (\S+) (\S{16}) \S+ \S+$", loaded.stdout, re.M))
     assert "agent-onss" in passwords, loaded.stdout  # the demo's agent of a sender
+    if prepare is not None:
+        prepare(database_url)
     server = subprocess.Popen([*command, "serve"], env=env)  # noqa: S603
     url = f"http://127.0.0.1:{port}"
     try:
@@ -78,6 +85,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    with running_demo(tmp_path_factory.mktemp("browser")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -191,6 +204,36 @@ def test_a_form_post_without_its_token_is_refused(demo: Demo, browser: object) -
     assert refused.status == 403
     page.click("form[action$='/verify'] button")  # type: ignore[attr-defined]
     page.wait_for_selector("#verify .result.good")  # type: ignore[attr-defined]
+
+
+def test_verify_names_an_unregistered_sender_and_recipient_in_french_and_dutch(
+    tmp_path: Path, browser: object
+) -> None:
+    def strays(database_url: str) -> None:
+        engine = make_engine(database_url)
+        try:
+            stray_rows(engine, sender="ghost-sender", messages=2, recipient="ghost-mut", rows=1)
+        finally:
+            engine.dispose()
+
+    with running_demo(tmp_path, prepare=strays) as stray_demo:
+        for lang, sender_line, recipient_line in (
+            ("fr", "2 lignes de messages ont pour sender ghost-sender",
+             "1 lignes de mailbox ont pour recipient ghost-mut"),
+            ("nl", "2 rijen van messages hebben als sender ghost-sender",
+             "1 rijen van mailbox hebben als recipient ghost-mut"),
+        ):  # fmt: skip
+            page = new_page(browser)
+            sign_in(page, stray_demo, "operator", lang=lang)
+            page.click(f"form.lang button[value={lang}]")  # type: ignore[attr-defined]
+            page.wait_for_selector(f"html[lang={lang}]")  # type: ignore[attr-defined]
+            page.click("form[action$='/verify'] button")  # type: ignore[attr-defined]
+            page.wait_for_selector("#verify .result.bad")  # type: ignore[attr-defined]
+            shown = page.inner_text("#verify")  # type: ignore[attr-defined]
+            assert sender_line in shown, shown
+            assert recipient_line in shown, shown
+            assert page.locator("#verify .result.good").count() == 0  # type: ignore[attr-defined]
+            page.locator("#verify").screenshot(path=str(SHOTS / f"verify-{lang}.png"))  # type: ignore[attr-defined]
 
 
 def test_a_420_px_viewport_has_no_horizontal_scroll(demo: Demo, browser: object) -> None:

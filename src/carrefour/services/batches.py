@@ -15,9 +15,12 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
+import queue
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+import threading
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from contextlib import closing
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import Any, ParamSpec, Protocol, TypeVar
@@ -36,6 +39,7 @@ from carrefour.services.vouchers import PENSION_FLOW, VOUCHER_FLOW, route_vouche
 CHUNK = 20_000
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 LEASE_SECONDS = 60.0
 RECEIVED = "received"
 
@@ -79,18 +83,26 @@ class BatchParser(Protocol):
     def parse(self, content: BatchContent, *, format: str | None, today: date) -> Parsed: ...
 
 
+class UnitOfWorkFactory(Protocol):
+    """Opens a unit of work (``Hub.uow``); ``read_only`` for one that only reads (on SQLite it
+    takes no write lock, so it reads beside a chunk being written)."""
+
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
+
+
 def _pieces(content: BatchContent) -> Iterable[bytes]:
     return [content] if isinstance(content, bytes) else content()
 
 
-def _stored(uow_factory: Callable[[], UnitOfWork], batch_id: str) -> Callable[[], Iterator[bytes]]:
-    """The stored file of a batch, read a piece at a time (each in a transaction of its own)."""
+def _stored(uow_factory: UnitOfWorkFactory, batch_id: str) -> Callable[[], Iterator[bytes]]:
+    """The stored file of a batch, read a piece at a time (each in a read-only transaction of
+    its own: the next pieces are read and parsed while a chunk is written)."""
 
     def read() -> Iterator[bytes]:
-        with uow_factory() as uow:
+        with uow_factory(read_only=True) as uow:
             count = uow.batches.content_pieces(batch_id)
         for number in range(count):
-            with uow_factory() as uow:
+            with uow_factory(read_only=True) as uow:
                 piece = uow.batches.piece(batch_id, number)
             if piece is None:  # pragma: no cover - dropped meanwhile: the batch was cancelled
                 return
@@ -131,7 +143,7 @@ def new_lease(seconds: float = LEASE_SECONDS) -> Lease:
 
 
 def _register(
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: UnitOfWorkFactory,
     *,
     caller: Institution,
     content: BatchContent,
@@ -192,9 +204,7 @@ def _first_seen(seen: dict[bytes, int], record: ParsedRecord) -> tuple[int | Non
     return first, encoded
 
 
-def _finish(
-    uow_factory: Callable[[], UnitOfWork], batch: Batch, lease: Lease, **changes: Any
-) -> Batch:
+def _finish(uow_factory: UnitOfWorkFactory, batch: Batch, lease: Lease, **changes: Any) -> Batch:
     """End a batch held under ``lease`` (done or refused, with ``changes``): its lease released,
     its file dropped. A batch no longer held (cancelled, taken over) is left as it is."""
     with uow_factory() as uow:
@@ -229,9 +239,97 @@ def _collector_paused(function: Callable[P, R]) -> Callable[P, R]:
     return paused
 
 
+@dataclass(slots=True)
+class _Chunk:
+    """A chunk of a file's records, checked and encoded, ready to route: ``size`` records, the
+    ``errors`` of the bad ones and repeats (line, code, detail), and the good ones' ``lines``,
+    ``vouchers`` and ``encoded`` payloads, in the file's order."""
+
+    size: int
+    errors: list[tuple[int, str, str]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    vouchers: list[Voucher] = field(default_factory=list)
+    encoded: list[Encoded] = field(default_factory=list)
+
+
+def _chunks(
+    records: Iterator[ParsedRecord], seen: dict[bytes, int], *, size: int, total: int
+) -> Iterator[_Chunk]:
+    """The next ``total`` records of a file in chunks of ``size``, each record sorted: a bad
+    one, a repeat of an earlier one (``seen``: see ``_first_seen``), or a good one with its
+    encoded payload."""
+    left = total
+    while left > 0:
+        part = list(islice(records, min(size, left)))
+        if not part:  # pragma: no cover - the stream holds ``total`` records
+            return
+        left -= len(part)
+        ready = _Chunk(len(part))
+        for record in part:
+            voucher = record.voucher
+            if voucher is None:
+                ready.errors.append(
+                    (record.line, record.error_code or "invalid", record.error or "")
+                )
+                continue
+            first, payload = _first_seen(seen, record)
+            if first is not None:
+                ready.errors.append((record.line, "duplicate", f"the same record as line {first}"))
+            elif payload is not None:
+                ready.lines.append(record.line)
+                ready.vouchers.append(voucher)
+                ready.encoded.append(payload)
+        yield ready
+
+
+def read_ahead(items: Iterable[T], *, depth: int = 1) -> Generator[T, None, None]:
+    """``items``, computed by a thread of their own up to ``depth`` items ahead of the caller:
+    a batch's next chunk is read, parsed, checked and encoded (Python, which holds the GIL)
+    while the database writes the current one (both drivers release the GIL while a
+    statement runs), so a batch uses both cores of a small machine. An error raised by
+    ``items`` is raised here, where the caller would have met it; closing the iterator early
+    stops the thread at its next item."""
+    ready: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(entry: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(entry, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not offer((True, item)):
+                    return
+        except BaseException as error:  # handed to the caller, raised there
+            offer((False, error))
+            return
+        offer((False, None))
+
+    thread = threading.Thread(target=produce, name="read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, value = ready.get()
+            if item:
+                yield value
+            elif value is None:
+                return
+            else:
+                raise value
+    finally:
+        stop.set()
+        thread.join()
+
+
 @_collector_paused
 def _process(
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: UnitOfWorkFactory,
     *,
     caller: Institution,
     batch: Batch,
@@ -276,66 +374,50 @@ def _process(
         if record.voucher is not None and _first_seen(seen, record)[0] is None:
             good_done += 1
         start += 1
-    while start < total:
-        part = list(islice(stream, chunk))
-        if not part:  # pragma: no cover - the stream holds ``total`` records
-            break
-        with uow_factory() as uow:
-            held = uow.batches.hold(batch.id, owner=lease.owner, until=lease.until(uow))
-            if held is None:
-                return uow.batches.get(batch.id) or batch
-            errors: list[tuple[int, str, str]] = []
-            lines: list[int] = []
-            vouchers: list[Voucher] = []
-            encoded: list[Encoded] = []
-            for record in part:
-                voucher = record.voucher
-                if voucher is None:
-                    errors.append((record.line, record.error_code or "invalid", record.error or ""))
-                    continue
-                first, payload = _first_seen(seen, record)
-                if first is not None:
-                    errors.append((record.line, "duplicate", f"the same record as line {first}"))
-                elif payload is not None:
-                    lines.append(record.line)
-                    vouchers.append(voucher)
-                    encoded.append(payload)
-            results = route_vouchers(
-                uow, caller=caller, vouchers=vouchers, renderer=renderer, encoded=encoded
-            )
-            routed = paper = 0
-            for line, result in zip(lines, results, strict=True):
-                if isinstance(result, CarrefourError):
-                    errors.append((line, result.code, result.detail))
-                elif result.status == DeliveryStatus.PAPER:
-                    paper += 1
-                else:
-                    routed += 1
-            uow.batches.add_errors(batch.id, sorted(errors))
-            batch = replace(
-                held,
-                format=parsed.format,
-                total=total,
-                routed=held.routed + routed,
-                paper=held.paper + paper,
-                accepted=held.accepted + routed + paper,
-                rejected=held.rejected + len(errors),
-                next_record=start + len(part),
-            )
-            uow.batches.update(batch)
-            uow.commit()
-        start += len(part)
-        good_done += len(vouchers)
-        if progress is not None and vouchers:
-            expected = good_total if good_total is not None else good_done + total - start
-            progress(good_done, expected)
+    with closing(read_ahead(_chunks(stream, seen, size=chunk, total=total - start))) as ahead:
+        for part in ahead:
+            with uow_factory() as uow:
+                held = uow.batches.hold(batch.id, owner=lease.owner, until=lease.until(uow))
+                if held is None:
+                    return uow.batches.get(batch.id) or batch
+                errors = part.errors
+                results = route_vouchers(
+                    uow, caller=caller, vouchers=part.vouchers, renderer=renderer,
+                    encoded=part.encoded,
+                )  # fmt: skip
+                routed = paper = 0
+                for line, result in zip(part.lines, results, strict=True):
+                    if isinstance(result, CarrefourError):
+                        errors.append((line, result.code, result.detail))
+                    elif result.status == DeliveryStatus.PAPER:
+                        paper += 1
+                    else:
+                        routed += 1
+                uow.batches.add_errors(batch.id, sorted(errors))
+                batch = replace(
+                    held,
+                    format=parsed.format,
+                    total=total,
+                    routed=held.routed + routed,
+                    paper=held.paper + paper,
+                    accepted=held.accepted + routed + paper,
+                    rejected=held.rejected + len(errors),
+                    next_record=start + part.size,
+                )
+                uow.batches.update(batch)
+                uow.commit()
+            start += part.size
+            good_done += len(part.vouchers)
+            if progress is not None and part.vouchers:
+                expected = good_total if good_total is not None else good_done + total - start
+                progress(good_done, expected)
     return _finish(
         uow_factory, batch, lease, status="done", format=parsed.format, total=len(records)
     )
 
 
 def _resume(
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: UnitOfWorkFactory,
     *,
     parser: BatchParser,
     renderer: DocumentRenderer,
@@ -376,7 +458,7 @@ def _resume(
 
 
 def submit_batch(
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: UnitOfWorkFactory,
     *,
     caller: Institution,
     content: BatchContent,
@@ -428,7 +510,7 @@ def submit_batch(
 
 
 def accept_batch(
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: UnitOfWorkFactory,
     *,
     caller: Institution,
     content: BatchContent,
@@ -448,7 +530,7 @@ def accept_batch(
 
 
 def process_received(
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: UnitOfWorkFactory,
     *,
     parser: BatchParser,
     renderer: DocumentRenderer,
@@ -469,7 +551,7 @@ def process_received(
 
 
 def resume_batch(
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: UnitOfWorkFactory,
     *,
     batch_id: str,
     parser: BatchParser,

@@ -166,12 +166,13 @@ mailbox = Table(
     Column("ack_reason", Text),
     # 0 for the first delivery; a resend replays the message under the same id with replay + 1.
     Column("replay", Integer, nullable=False, default=0),
-    UniqueConstraint("recipient", "message_id", "replay", name="uq_mailbox_recipient_message"),
+    # One delivery per recipient and replay; the rows of one message, and a recipient's row of
+    # it (migration 0021 says which query needs each mailbox index).
+    UniqueConstraint("message_id", "recipient", "replay", name="uq_mailbox_message_recipient"),
     Index("ix_mailbox_recipient_position", "recipient", "position"),
     # The push worker's poll (status 'queued', a push recipient, next try due) and the dead
-    # letters (status 'failed'): migration 0014 says which query needs each mailbox index.
+    # letters (status 'failed'): migration 0014.
     Index("ix_mailbox_due", "status", "recipient", "next_attempt_at"),
-    Index("ix_mailbox_message", "message_id"),
 )
 
 # The tracking file: append-only, one hash chain per holder (domain.messages.tracking_holder).

@@ -59,8 +59,10 @@ class Hub:
         self.network = HttpPushSender(timeout_seconds=self.settings.insurability_timeout_seconds)
         self.reload_catalogue()
 
-    def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.catalogue, self.clock, read_only=read_only)
+    def uow(self, *, read_only: bool = False, bulk: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(
+            self.engine, self.catalogue, self.clock, read_only=read_only, bulk=bulk
+        )
 
     def reload_catalogue(self) -> Catalogue:
         """Read the catalogue the database holds (after ``db upgrade`` refreshed it)."""

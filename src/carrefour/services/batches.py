@@ -84,10 +84,11 @@ class BatchParser(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    """Opens a unit of work (``Hub.uow``); ``read_only`` for one that only reads (on SQLite it
-    takes no write lock, so it reads beside a chunk being written)."""
+    """Opens a unit of work (``Hub.uow``): ``read_only`` for one that only reads (on SQLite it
+    takes no write lock, so it reads beside a chunk being written); ``bulk`` for a chunk's (on
+    SQLite its commit leaves the checkpoint of the write-ahead log to a thread)."""
 
-    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
+    def __call__(self, *, read_only: bool = False, bulk: bool = False) -> UnitOfWork: ...
 
 
 def _pieces(content: BatchContent) -> Iterable[bytes]:
@@ -376,7 +377,7 @@ def _process(
         start += 1
     with closing(read_ahead(_chunks(stream, seen, size=chunk, total=total - start))) as ahead:
         for part in ahead:
-            with uow_factory() as uow:
+            with uow_factory(bulk=True) as uow:
                 held = uow.batches.hold(batch.id, owner=lease.owner, until=lease.until(uow))
                 if held is None:
                     return uow.batches.get(batch.id) or batch

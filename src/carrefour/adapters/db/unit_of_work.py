@@ -35,6 +35,7 @@ from carrefour.adapters.db.vouchers import (
     SqlInamiRepository,
     SqlInsurabilityRepository,
 )
+from carrefour.adapters.db.wal import auto_checkpoints, checkpoints_of
 from carrefour.domain.catalogue import Catalogue
 from carrefour.services.consultations import defer_lines, note_error
 from carrefour.services.unit_of_work import Clock
@@ -47,6 +48,10 @@ class SqlUnitOfWork:
     its transaction begins DEFERRED and holds no write lock; elsewhere it is an ordinary one.
     A write in it is not refused, but may fail with "database is locked" if another writer
     committed since its first read: open a read-only unit of work only to read.
+
+    ``bulk=True`` is for a transaction that writes many rows (a batch's chunk): on SQLite its
+    commit does not checkpoint the write-ahead log, a thread does it beside the next chunk
+    (``wal.WalCheckpoints``); elsewhere it is an ordinary one.
     """
 
     def __init__(
@@ -56,11 +61,14 @@ class SqlUnitOfWork:
         clock: Clock,
         *,
         read_only: bool = False,
+        bulk: bool = False,
     ) -> None:
         self._engine = engine
         self.catalogue = catalogue
         self.clock = clock
         self.read_only = read_only
+        sqlite = engine.dialect.name == "sqlite"
+        self._checkpoints = checkpoints_of(engine) if bulk and sqlite else None
         self._conn: Connection | None = None
 
     @property
@@ -73,6 +81,9 @@ class SqlUnitOfWork:
         conn = self._engine.connect()
         if self.read_only:
             conn.execution_options(**{READ_ONLY_OPTION: True})
+        if self._checkpoints is not None:
+            auto_checkpoints(conn.connection.dbapi_connection, on=False)
+            self._checkpoints.before_write()
         self._conn = conn
         self.catalogue_store = SqlCatalogueStore(conn)
         self.credentials = SqlCredentialRepository(conn)
@@ -117,6 +128,8 @@ class SqlUnitOfWork:
                     self.consultations.write(conn)
                 self.consultations.pending = []
         finally:
+            if self._checkpoints is not None and not conn.invalidated:
+                auto_checkpoints(conn.connection.dbapi_connection, on=True)
             conn.close()
             self._conn = None
 
@@ -137,6 +150,8 @@ class SqlUnitOfWork:
         self.consultations.write(self.connection)
         self.connection.commit()
         self.consultations.pending = []
+        if self._checkpoints is not None:
+            self._checkpoints.committed()
 
     def rollback(self) -> None:
         self.connection.rollback()

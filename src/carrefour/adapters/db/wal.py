@@ -1,0 +1,130 @@
+"""SQLite: the write-ahead log checkpointed beside the writers, not by their commits.
+
+SQLite checkpoints the log inside the commit that makes it pass 1,000 pages: the committing
+transaction copies every page the log holds into the database file and waits for the disk.
+A batch's chunk writes thousands of pages, so every chunk's commit paid for one (about an
+eighth of a batch's time). A writer that leaves its checkpoints to ``WalCheckpoints``
+(``wal_autocheckpoint=0`` while it holds its connection: ``auto_checkpoints``) reports
+its commits, and a thread of the engine's own runs a passive checkpoint, which never blocks a
+writer, while the writer goes on with its next transaction on the other core. Once a
+checkpoint has copied the whole log and no reader still reads it, a writer that begins then
+starts the log over from its beginning (``WalCheckpoints.before_write``), so it stays a few
+chunks long.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from typing import Any
+
+from sqlalchemy import Engine
+
+log = logging.getLogger(__name__)
+
+#: SQLite's own automatic checkpoint (pages), given back to a connection returned to the pool.
+AUTO_CHECKPOINT_PAGES = 1000
+#: Commits of the writers between two restarts of the log (a batch's chunks: the log holds at
+#: most about this many chunks, and one chunk in this many waits for the rest of a checkpoint).
+RESTART_EVERY = 4
+
+
+class WalCheckpoints:
+    """Passive checkpoints of one SQLite database on a thread of their own, one after each
+    commit reported (at most one running: a commit reported meanwhile is covered by the next).
+
+    A checkpoint that runs beside the next transaction never finds the log whole in the
+    database when that transaction begins, and a log is started over only by a transaction
+    that begins so: every ``restart_every`` commits, ``before_write`` waits for the log to be
+    copied whole first, so the log holds at most about that many transactions."""
+
+    def __init__(self, engine: Engine, *, restart_every: int = RESTART_EVERY) -> None:
+        self._engine = engine
+        self._restart_every = restart_every
+        self._lock = threading.Lock()
+        self._commits = 0  # commits reported
+        self._covered = 0  # commits a finished checkpoint copied
+        self._since_restart = 0
+        self._thread: threading.Thread | None = None
+
+    def committed(self) -> None:
+        """Count one commit; start a checkpoint when none is running."""
+        with self._lock:
+            self._commits += 1
+            self._since_restart += 1
+            if self._thread is not None:
+                return
+            self._thread = threading.Thread(
+                target=self._run, args=(self._commits,), name="wal-checkpoint", daemon=True
+            )
+        self._thread.start()
+
+    def before_write(self) -> None:
+        """Before a writer's transaction: once ``restart_every`` commits were reported since the
+        log last started over, wait until every page of it is in the database (the running
+        checkpoint, and one more if a commit came after it began), so that this transaction
+        starts the log over."""
+        with self._lock:
+            if self._since_restart < self._restart_every:
+                return
+        self.wait()
+        with self._lock:
+            uncovered = self._covered < self._commits
+            upto = self._commits
+        if uncovered:
+            self._checkpoint(upto)
+        with self._lock:
+            self._since_restart = 0
+
+    def _run(self, upto: int) -> None:
+        try:
+            self._checkpoint(upto)
+        finally:
+            with self._lock:
+                self._thread = None
+
+    def _checkpoint(self, upto: int) -> None:
+        """A passive checkpoint, which copies the commits up to ``upto`` (and any later)."""
+        try:
+            connection = self._engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                try:
+                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                finally:
+                    cursor.close()
+            finally:
+                connection.close()
+        except Exception:  # the next one tries again; a writer's own checkpoints still run
+            log.exception("the write-ahead log could not be checkpointed")
+            return
+        with self._lock:
+            self._covered = max(self._covered, upto)
+
+    def wait(self) -> None:
+        """Wait for a running checkpoint to end."""
+        with self._lock:
+            running = self._thread
+        if running is not None:
+            running.join()
+
+
+_OF_ENGINE: weakref.WeakKeyDictionary[Engine, WalCheckpoints] = weakref.WeakKeyDictionary()
+_OF_ENGINE_LOCK = threading.Lock()
+
+
+def checkpoints_of(engine: Engine) -> WalCheckpoints:
+    """The checkpoints of ``engine``'s database, one for every writer of the process."""
+    with _OF_ENGINE_LOCK:
+        found = _OF_ENGINE.get(engine)
+        if found is None:
+            found = _OF_ENGINE[engine] = WalCheckpoints(engine)
+        return found
+
+
+def auto_checkpoints(dbapi_connection: Any, *, on: bool) -> None:
+    """Turn SQLite's automatic checkpoints of a driver connection off (its writer reports its
+    commits to ``checkpoints_of``) or back on (before it goes back to the pool)."""
+    pages = AUTO_CHECKPOINT_PAGES if on else 0
+    dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={pages}").fetchall()

@@ -151,10 +151,10 @@ def publish_staged(
     at: datetime,
 ) -> None:
     """``publish_many`` for the staged messages the routing stage picked recipients for: the
-    messages and mailbox rows written from the stage by the database, the tracking entries
-    chained here in the same (position, institution) order; the caller commits."""
+    messages and mailbox rows written from the stage by the database (while the tracking
+    entries' digests are computed beside), the tracking entries chained here in the same
+    (position, institution) order; the caller commits."""
     status = DeliveryStatus.QUEUED.value
-    uow.routing.publish(flow=flow, sender=sender, status=status, at=at)
     holder = tracking_holder(uow.catalogue, sender)
     entries: list[EntryRow] = []
     last, digest = -1, ""
@@ -166,7 +166,11 @@ def publish_staged(
             (ids[seq], flow, sender, institution, s.niss, s.event_date, rule_id, status, holder,
              digest)
         )  # fmt: skip
-    uow.tracking.append_rows(entries, at=at)
+    uow.tracking.append_rows(
+        entries,
+        at=at,
+        meanwhile=lambda: uow.routing.publish(flow=flow, sender=sender, status=status, at=at),
+    )
 
 
 def tracking_entry(

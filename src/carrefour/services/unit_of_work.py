@@ -5,7 +5,7 @@ Adapters implement them (``carrefour.adapters.db``); only ``carrefour.bootstrap`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -428,8 +428,16 @@ class TrackingLog(Protocol):
 
     def append(self, entries: Sequence[TrackingEntry]) -> list[TrackingEntry]: ...
 
-    def append_rows(self, rows: Sequence[EntryRow], *, at: datetime) -> None:
-        """``append`` for entries sent ``at``, given as rows: chained in order, one bulk write."""
+    def append_rows(
+        self,
+        rows: Sequence[EntryRow],
+        *,
+        at: datetime,
+        meanwhile: Callable[[], None] | None = None,
+    ) -> None:
+        """``append`` for entries sent ``at``, given as rows: chained in order, one bulk write.
+        ``meanwhile``: the transaction's statements that come before them (the messages and
+        mailbox rows they track), run while their digests are computed beside."""
         ...
 
     def select(

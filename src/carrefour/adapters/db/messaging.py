@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, datetime
 from functools import lru_cache
@@ -481,27 +482,54 @@ class SqlTrackingLog:
         )
         return stored
 
-    def append_rows(self, rows: Sequence[EntryRow], *, at: datetime) -> None:
+    def append_rows(
+        self,
+        rows: Sequence[EntryRow],
+        *,
+        at: datetime,
+        meanwhile: Callable[[], None] | None = None,
+    ) -> None:
         """``append`` for rows sent ``at``: each row's content digest computed from its text
         fields (``domain.messages.content_digest_of``) and linked after its holder's head, in
-        order, without an entry object per row."""
+        order, without an entry object per row.
+
+        ``meanwhile``: the statements that come before these entries in the transaction (the
+        messages and mailbox rows they track), run while a thread computes the content digests
+        (the drivers release the GIL while a statement runs: the hashing, Python, takes the
+        other core). The heads are locked after them, in the order every publication takes."""
+        sent_text = at.isoformat(timespec="microseconds")
+        iso = _iso_day
+
+        def contents() -> list[str]:
+            return [
+                content_digest_of(
+                    (holder, message_id, flow, emitter, recipient, niss, iso(event_date),
+                     rule_id or "", sent_text, status, digest)
+                )
+                for (message_id, flow, emitter, recipient, niss, event_date, rule_id, status,
+                     holder, digest) in rows
+            ]  # fmt: skip
+
+        if meanwhile is None or not rows:
+            if meanwhile is not None:
+                meanwhile()
+            digests = contents()
+        else:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracking") as pool:
+                hashing = pool.submit(contents)
+                meanwhile()
+                digests = hashing.result()
         if not rows:
             return
         heads = self._heads(row[8] for row in rows)
         positions = staging.next_positions(self._conn, "tracking", len(rows))
         pg = staging.is_postgres(self._conn)
-        sent_text = at.isoformat(timespec="microseconds")
         sent = at if pg else staging.sqlite_instant(at)
         day = staging.as_is if pg else staging.sqlite_date
-        iso = _iso_day
         values: list[tuple[Any, ...]] = []
         last: dict[str, int] = {}
         for (message_id, flow, emitter, recipient, niss, event_date, rule_id, status, holder,
-             digest), position in zip(rows, positions, strict=True):  # fmt: skip
-            content = content_digest_of(
-                (holder, message_id, flow, emitter, recipient, niss, iso(event_date),
-                 rule_id or "", sent_text, status, digest)
-            )  # fmt: skip
+             digest), position, content in zip(rows, positions, digests, strict=True):  # fmt: skip
             prev = heads[holder]
             hashed = heads[holder] = link(prev, content)
             last[holder] = position

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
+
+import msgspec
 
 from carrefour.domain import flows
 from carrefour.domain.catalogue import Action, Institution
@@ -64,16 +65,16 @@ REPLACED = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class VoucherOutcome:
-    """What became of one voucher: routed to ``recipients``, or on paper with a document."""
+class VoucherOutcome(msgspec.Struct, frozen=True, gc=False):
+    """What became of one voucher: routed to ``recipients``, or on paper with a document. A
+    struct (see ``messages.Staged``): a batch makes one per voucher."""
 
     message_id: str
     niss: str
     kind: str
     period: str
     status: str
-    recipients: list[str] = field(default_factory=list)
+    recipients: list[str] = msgspec.field(default_factory=list)
     document_id: str | None = None
     a911_id: str | None = None
     submitted_id: str | None = None  # a pension voucher's first hop, to the cadastre
@@ -314,7 +315,7 @@ def _route_direct(
         if new is not None:
             reason = (REPLACED[0].format(new=new), REPLACED[1].format(new=new))
         paper = _store_paper(uow, renderer=renderer, sender=sender, voucher=voucher, reason=reason)
-        results[index] = replace(paper, submitted_id=submitted[index])
+        results[index] = msgspec.structs.replace(paper, submitted_id=submitted[index])
     proofs = uow.inami.active_proofs_of(sorted({vouchers[i].niss for i in sent}))
     with_proofs = {proof.niss for proof in proofs}
     queued = DeliveryStatus.QUEUED.value

@@ -91,13 +91,15 @@ class WalCheckpoints:
             try:
                 cursor = connection.cursor()
                 try:
-                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                 finally:
                     cursor.close()
             finally:
                 connection.close()
         except Exception:  # the next one tries again; a writer's own checkpoints still run
             log.exception("the write-ahead log could not be checkpointed")
+            return
+        if busy:  # another connection was checkpointing: this one copied nothing
             return
         with self._lock:
             self._covered = max(self._covered, upto)

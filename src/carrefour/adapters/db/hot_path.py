@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -88,7 +89,9 @@ class _Kept:
         and ``retry`` (reads only: a connection the server closed is replaced unseen)."""
         try:
             return work(self._connection())
-        except Exception:
+        except Exception as error:
+            if lock_held(error):  # the connection is sound: another writer has the lock
+                raise
             self._discard()
             if not retry:
                 raise
@@ -424,6 +427,15 @@ def _line(
 ) -> IntegrationLine:
     period = Period(_day(begin), None if end is None else _day(end))
     return IntegrationLine(line_id, niss, institution, capacity, int(phase), period)
+
+
+def lock_held(error: BaseException) -> bool:
+    """Whether ``error`` is SQLite refusing the write lock because another writer holds it
+    (``SQLITE_BUSY``: "database is locked"), which leaves the connection as it was."""
+    return (
+        isinstance(error, sqlite3.OperationalError)
+        and getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+    )
 
 
 def _pragma(connection: PoolProxiedConnection, pragma: str) -> None:

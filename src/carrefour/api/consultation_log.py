@@ -33,7 +33,7 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from carrefour.adapters.db.hot_path import AsyncHotPath, HotPath
+from carrefour.adapters.db.hot_path import AsyncHotPath, HotPath, lock_held
 from carrefour.api.deps import authenticate_bearer, bearer_of
 from carrefour.api.problems import problem
 from carrefour.bootstrap import Hub
@@ -46,6 +46,14 @@ log = logging.getLogger(__name__)
 
 #: Seconds the writer thread waits for work before it stops (it starts again on demand).
 WRITER_IDLE_SECONDS = 5.0
+#: SQLite: seconds between the event loop's attempts at a write lock another writer holds,
+#: the first, doubling up to the last. A worker's heartbeat or a checkpoint starting the log
+#: over holds it a few milliseconds: the group waits about that long, where SQLite's busy
+#: handler on the writer thread slept 1, 2, 5 then 10 ms (a wait of 8 to 18 ms).
+LOCK_RETRY_SECONDS = (0.00025, 0.002)
+#: SQLite: seconds the loop tries again before the group goes to the writer thread (a batch
+#: chunk holding the lock for longer: the thread waits for it, up to the busy timeout).
+LOCK_RETRY_FOR_SECONDS = 1.0
 
 
 class _Waiting:
@@ -78,8 +86,10 @@ class GroupCommit:
     On SQLite the lines of the requests that reached this point in one turn of the event loop
     are committed on the loop itself, with a BEGIN IMMEDIATE that does not wait: SQLite's write
     transaction is a fraction of a millisecond, cheaper than a hop to a thread and back. When
-    another writer (a batch chunk) holds the lock, that attempt fails at once and the group
-    goes to the writer thread, which waits for the lock off the loop. On PostgreSQL (a commit
+    another writer holds the lock, that attempt fails at once and the loop tries again a
+    moment later (``LOCK_RETRY_SECONDS``), the lines of the requests arriving meanwhile joining
+    the group; a lock held longer than ``LOCK_RETRY_FOR_SECONDS`` (a batch chunk) sends the
+    group to the writer thread, which waits for it off the loop. On PostgreSQL (a commit
     there is network round trips) a task of the loop commits the groups with ``async_path``,
     the loop serving other requests meanwhile; without it, the writer thread does."""
 
@@ -97,6 +107,11 @@ class GroupCommit:
         self._idle = idle_seconds
         self._on_loop = hub.engine.dialect.name == "sqlite"
         self._gathering: list[_Waiting] = []
+        #: SQLite: the loop's next attempt at a write lock another writer holds, the delay
+        #: before it and when the first attempt failed (None: no attempt is waiting).
+        self._retry: asyncio.TimerHandle | None = None
+        self._retry_delay = 0.0
+        self._locked_since = 0.0
         self._wake = threading.Condition()
         self._queue: list[_Waiting] = []
         self._running = False
@@ -113,9 +128,7 @@ class GroupCommit:
         loop = asyncio.get_running_loop()
         waiting = _Waiting(list(lines), loop, loop.create_future())
         if self._on_loop:
-            self._gathering.append(waiting)
-            if len(self._gathering) == 1:
-                loop.call_soon(self._flush_on_loop)
+            self._gather_on_loop(waiting)
         elif self._async_path is not None:
             self._gather_for_task(waiting, self._async_path)
         else:
@@ -150,15 +163,52 @@ class GroupCommit:
             if self._committer is asyncio.current_task():
                 self._committer = None
 
+    def _gather_on_loop(self, waiting: _Waiting) -> None:
+        if self._gathering and self._gathering[0].loop is not waiting.loop:
+            # a loop that is gone (a test's previous ``asyncio.run``): nobody awaits its groups
+            if self._retry is not None:
+                self._retry.cancel()
+                self._retry = None
+            self._gathering = []
+            self._retry_delay = 0.0
+        self._gathering.append(waiting)
+        if len(self._gathering) == 1 and self._retry is None:
+            waiting.loop.call_soon(self._flush_on_loop)
+
     def _flush_on_loop(self) -> None:
+        self._retry = None
         group, self._gathering = self._gathering, []
+        if not group:
+            return
         try:
             self._write(group, no_wait=True)
-        except Exception:  # the write lock is held (or the write failed): the writer thread
-            self._to_writer(group)  # waits for the lock, tries again, and reports a failure
+        except Exception as error:
+            if not (lock_held(error) and self._retry_on_loop(group)):
+                # the lock held too long (or the write failed): the writer thread waits for
+                # the lock, tries again, and reports a failure
+                self._to_writer(group)
             return
+        self._retry_delay = 0.0
         for waiting in group:
             _settle(waiting.done, None)
+
+    def _retry_on_loop(self, group: list[_Waiting]) -> bool:
+        """Try ``group`` again a moment later on the loop (another writer has the lock); False
+        once the lock has been held ``LOCK_RETRY_FOR_SECONDS``."""
+        loop = group[0].loop
+        now = loop.time()
+        first, most = LOCK_RETRY_SECONDS
+        if self._retry_delay == 0.0:
+            self._locked_since = now
+            self._retry_delay = first
+        elif now - self._locked_since >= LOCK_RETRY_FOR_SECONDS:
+            self._retry_delay = 0.0
+            return False
+        else:
+            self._retry_delay = min(self._retry_delay * 2, most)
+        self._gathering = group + self._gathering
+        self._retry = loop.call_later(self._retry_delay, self._flush_on_loop)
+        return True
 
     def _write(self, group: Sequence[_Waiting], *, no_wait: bool) -> None:
         lines = [line for waiting in group for line in waiting.lines]

@@ -1,7 +1,7 @@
 """Mutual TLS: hand the client certificate the TLS layer verified to the application.
 
 uvicorn verifies a client certificate against ``--client-ca`` (``ssl_cert_reqs``) but does not
-put it in the request scope. This protocol (uvicorn's own httptools protocol, one hook more)
+put it in the request scope. This protocol (the server's own, ``api.protocol``, one hook more)
 reads it from the connection's TLS object and fills the ASGI TLS extension
 (``scope["extensions"]["tls"]["client_cert_chain"]``, PEM), which ``api/deps`` reads.
 """
@@ -13,10 +13,10 @@ import hashlib
 import ssl
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from carrefour.api.protocol import OneWriteProtocol
 
 
-class ClientCertificateProtocol(HttpToolsProtocol):
+class ClientCertificateProtocol(OneWriteProtocol):
     _client_pem: str | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]

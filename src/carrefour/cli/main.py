@@ -59,6 +59,7 @@ def _serve(
     """Serve the API: ``workers`` processes, each with its own hub (and background workers)."""
     import uvicorn
 
+    from carrefour.api.protocol import OneWriteProtocol
     from carrefour.bootstrap import bootstrap
     from carrefour.config import export_settings
 
@@ -76,7 +77,8 @@ def _serve(
         # Below INFO the access lines are dropped anyway: not formatting them saves each
         # request that work.
         access_log=settings.log_level.lower() in ("debug", "info", "trace"),
-        **(tls or {}),
+        # Each answer written to the socket once (api/protocol.py); mutual TLS has its own.
+        **{"http": OneWriteProtocol, **(tls or {})},
     )
 
 

@@ -36,6 +36,7 @@ from sqlalchemy import Engine, PoolProxiedConnection, bindparam, event, select
 from carrefour.adapters.db import tables as t
 from carrefour.adapters.db.engine import BUSY_TIMEOUT_MS
 from carrefour.adapters.db.repositories import write_lines_on_async_driver, write_lines_on_driver
+from carrefour.adapters.db.wal import AUTO_CHECKPOINT_PAGES, checkpoint
 from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.periods import Period
 from carrefour.services.unit_of_work import ConsultationEntry
@@ -55,8 +56,6 @@ log = logging.getLogger(__name__)
 #: SQLite: consultation-log commits between two checkpoints of the write-ahead log (about 600
 #: pages at three lines a commit; SQLite's automatic checkpoint comes every 1,000 pages).
 CHECKPOINT_COMMITS = 100
-#: SQLite's own automatic checkpoint, given back to a connection returned to the pool.
-AUTO_CHECKPOINT_PAGES = 1000
 #: Checkpoints between two restarts of the log (the log's pages are written over from its
 #: start: it holds at most about this many times ``CHECKPOINT_COMMITS`` commits).
 RESTART_EVERY = 10
@@ -183,21 +182,7 @@ class _Checkpoints:
 
     def _run(self, restart: bool) -> None:
         try:
-            connection = self._engine.raw_connection()
-            try:
-                cursor = connection.cursor()
-                try:
-                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                    if restart:
-                        cursor.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
-                        cursor.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
-                finally:
-                    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-                    cursor.close()
-            finally:
-                connection.close()
-        except Exception:  # the next one tries again; SQLite's own checkpoints still run
-            log.exception("the write-ahead log could not be checkpointed")
+            checkpoint(self._engine, restart_wait_ms=RESTART_WAIT_MS if restart else None)
         finally:
             with self._lock:
                 self._thread = None

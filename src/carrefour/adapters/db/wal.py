@@ -21,6 +21,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from carrefour.adapters.db.engine import BUSY_TIMEOUT_MS
+
 log = logging.getLogger(__name__)
 
 #: SQLite's own automatic checkpoint (pages), given back to a connection returned to the pool.
@@ -86,23 +88,9 @@ class WalCheckpoints:
 
     def _checkpoint(self, upto: int) -> None:
         """A passive checkpoint, which copies the commits up to ``upto`` (and any later)."""
-        try:
-            connection = self._engine.raw_connection()
-            try:
-                cursor = connection.cursor()
-                try:
-                    busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                finally:
-                    cursor.close()
-            finally:
-                connection.close()
-        except Exception:  # the next one tries again; a writer's own checkpoints still run
-            log.exception("the write-ahead log could not be checkpointed")
-            return
-        if busy:  # another connection was checkpointing: this one copied nothing
-            return
-        with self._lock:
-            self._covered = max(self._covered, upto)
+        if checkpoint(self._engine):
+            with self._lock:
+                self._covered = max(self._covered, upto)
 
     def wait(self) -> None:
         """Wait for a running checkpoint to end."""
@@ -110,6 +98,33 @@ class WalCheckpoints:
             running = self._thread
         if running is not None:
             running.join()
+
+
+def checkpoint(engine: Engine, *, restart_wait_ms: int | None = None) -> bool:
+    """A passive checkpoint of ``engine``'s database on a connection of its pool (it never
+    blocks a writer); with ``restart_wait_ms``, then a restart of the log, which waits that long
+    at most for the write lock and the readers of the old log. Whether the passive checkpoint
+    copied the log (not when another connection was checkpointing, nor when it failed: the next
+    one tries again, and a writer's own checkpoints still run)."""
+    try:
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                if restart_wait_ms is not None:
+                    cursor.execute(f"PRAGMA busy_timeout={restart_wait_ms}")
+                    cursor.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+            finally:
+                if restart_wait_ms is not None:
+                    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                cursor.close()
+        finally:
+            connection.close()
+    except Exception:
+        log.exception("the write-ahead log could not be checkpointed")
+        return False
+    return not busy
 
 
 _OF_ENGINE: weakref.WeakKeyDictionary[Engine, WalCheckpoints] = weakref.WeakKeyDictionary()

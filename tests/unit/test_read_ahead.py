@@ -54,4 +54,24 @@ def test_a_caller_that_stops_early_stops_the_thread() -> None:
     assert next(ahead) == 0
     ahead.close()
     assert _running() == 0
-    assert len(produced) <= 3  # one taken, at most one waiting and one being made
+    assert len(produced) <= 2  # one taken, at most one made ahead of it
+
+
+def test_the_next_item_is_made_only_once_the_one_before_is_taken() -> None:
+    made: list[int] = []
+    pause = threading.Event()
+
+    def items() -> Iterator[int]:
+        for number in range(5):
+            made.append(number)
+            yield number
+
+    ahead = read_ahead(items(), depth=1)
+    assert next(ahead) == 0
+    for _ in range(100):  # the thread makes item 1 while item 0 is used, and no more
+        if len(made) == 2:
+            break
+        pause.wait(0.01)
+    pause.wait(0.1)
+    assert made == [0, 1]
+    assert list(ahead) == [1, 2, 3, 4]

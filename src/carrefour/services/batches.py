@@ -287,36 +287,39 @@ def read_ahead(items: Iterable[T], *, depth: int = 1) -> Generator[T, None, None
     """``items``, computed by a thread of their own up to ``depth`` items ahead of the caller:
     a batch's next chunk is read, parsed, checked and encoded (Python, which holds the GIL)
     while the database writes the current one (both drivers release the GIL while a
-    statement runs), so a batch uses both cores of a small machine. An error raised by
-    ``items`` is raised here, where the caller would have met it; closing the iterator early
-    stops the thread at its next item."""
-    ready: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    statement runs), so a batch uses both cores of a small machine. The thread starts an item
+    only once the caller has taken the one before (with ``depth`` 1, two chunks are in memory:
+    the one written and the one being made). An error raised by ``items`` is raised here, where
+    the caller would have met it; closing the iterator early stops the thread before its next
+    item."""
+    ready: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+    room = threading.Semaphore(depth)
     stop = threading.Event()
 
-    def offer(entry: tuple[bool, Any]) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put(entry, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
     def produce() -> None:
+        source = iter(items)
         try:
-            for item in items:
-                if not offer((True, item)):
+            while True:
+                while not room.acquire(timeout=0.05):
+                    if stop.is_set():
+                        return
+                if stop.is_set():
                     return
+                try:
+                    item = next(source)
+                except StopIteration:
+                    ready.put((False, None))
+                    return
+                ready.put((True, item))
         except BaseException as error:  # handed to the caller, raised there
-            offer((False, error))
-            return
-        offer((False, None))
+            ready.put((False, error))
 
     thread = threading.Thread(target=produce, name="read-ahead", daemon=True)
     thread.start()
     try:
         while True:
             item, value = ready.get()
+            room.release()
             if item:
                 yield value
             elif value is None:

@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     push_base_delay_seconds: float = Field(default=2.0, gt=0)
     push_max_delay_seconds: float = Field(default=3600.0, gt=0)
     worker_poll_seconds: float = Field(default=1.0, gt=0)
+    loop_stall_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="the server logs a warning, with what its event loop runs, when the loop has "
+        "not answered for longer",
+    )
     run_worker_in_server: bool = True
     batch_inline_max_bytes: int = Field(
         default=5_000_000,

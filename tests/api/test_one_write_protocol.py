@@ -6,16 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
-import uvicorn
-
-from carrefour.api.app import create_app
-from carrefour.api.protocol import OneWriteProtocol, OneWriteTransport
+from carrefour.api.protocol import OneWriteTransport
 from carrefour.bootstrap import Hub
 from tests.support import integrate_all, make_niss
 
@@ -89,25 +83,6 @@ def test_closing_writes_what_is_held_first_and_aborting_drops_it() -> None:
     closed, aborted = asyncio.run(main())
     assert closed == [("write", [b"last answer"]), ("close", [])]
     assert aborted == [("abort", [])]
-
-
-@pytest.fixture
-def served(hub: Hub) -> Iterator[int]:
-    """The application served by uvicorn with ``OneWriteProtocol``, as ``carrefour serve`` does."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    config = uvicorn.Config(
-        create_app(hub), host="127.0.0.1", port=port, log_level="warning", http=OneWriteProtocol
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    while not running.started:
-        time.sleep(0.05)
-    yield port
-    running.should_exit = True
-    thread.join(timeout=10)
 
 
 def read_answers(sock: socket.socket, count: int) -> list[tuple[bytes, bytes]]:

@@ -18,6 +18,7 @@ from carrefour.api import directory_reads, gateway, problems, schemas
 from carrefour.api.consultation_log import ConsultationLogMiddleware, RequestLog
 from carrefour.api.deps import HubDep
 from carrefour.api.guards import InputGuard
+from carrefour.api.loop_watch import LoopWatch
 from carrefour.api.routes import (
     batches,
     careers,
@@ -64,9 +65,12 @@ async def close_hot_paths(app: FastAPI) -> None:
 def create_app(hub: Hub) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        watch = LoopWatch(hub.settings.loop_stall_seconds)
+        watch.start()
         try:
             yield
         finally:
+            watch.stop()
             await close_hot_paths(app)
 
     app = HubApplication(

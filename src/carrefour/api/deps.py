@@ -16,9 +16,12 @@ from carrefour.services.institutions import CredentialCache
 from carrefour.services.unit_of_work import UnitOfWork
 
 # The dependencies are ``async`` on purpose, even those that do not await: FastAPI runs a plain
-# ``def`` dependency in its thread pool, a thread hop that cost a fifth of a request's time. The
-# database work of a request is short; running it inline keeps SQLite's single writer from being
-# contended by pool threads.
+# ``def`` dependency in its thread pool, a thread hop that cost a fifth of a request's time.
+# Opening a unit of work touches no database (its transaction begins at its first statement).
+# A route that writes (``UowDep``) is a plain ``def``, run in the thread pool: on SQLite its
+# transaction waits there for the write lock a batch chunk may hold for a second or more, where
+# on the event loop it froze every other request, ``/healthz`` included. A route that only
+# reads (``ReadUowDep``) stays on the loop: its transaction takes no lock.
 
 
 async def get_hub(request: Request) -> Hub:
@@ -27,7 +30,8 @@ async def get_hub(request: Request) -> Hub:
 
 
 async def get_uow(hub: Annotated[Hub, Depends(get_hub)]) -> AsyncIterator[UnitOfWork]:
-    # Its transaction begins at the route's first statement, not here.
+    """A unit of work for a route that writes, a plain ``def`` route (see above); a write
+    refused before anything was committed hands its consultation lines to the request."""
     with hub.uow() as uow:
         yield uow
 

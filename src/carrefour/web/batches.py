@@ -122,7 +122,7 @@ async def upload(request: Request, hub: HubDep, who: Who) -> Response:
     if not console_users.check_csrf(who.session, token):
         raise Forgery
     if not content:
-        with hub.uow() as uow:
+        with hub.uow(read_only=True) as uow:
             found = uow.batches.of_sender(
                 None if who.role is Role.OPERATOR else who.institution.id, limit=LISTED
             )

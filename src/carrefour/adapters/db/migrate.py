@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from carrefour.adapters.db.engine import READ_ONLY_OPTION
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -39,5 +41,6 @@ def schema_revision(engine: Engine) -> tuple[str | None, str | None]:
 
     head = ScriptDirectory.from_config(alembic_config("")).get_current_head()
     with engine.connect() as connection:
+        connection.execution_options(**{READ_ONLY_OPTION: True})  # SQLite: no write lock
         current = MigrationContext.configure(connection).get_current_revision()
     return current, head

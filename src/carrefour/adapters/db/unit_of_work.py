@@ -120,7 +120,7 @@ class SqlUnitOfWork:
         try:
             if conn.in_transaction():
                 conn.rollback()
-            if self._deferred():
+            if self._deferred(ending=True):
                 pass
             elif self.consultations.pending:
                 # The use case committed nothing more: its lines are written on their own.
@@ -133,11 +133,13 @@ class SqlUnitOfWork:
             conn.close()
             self._conn = None
 
-    def _deferred(self) -> bool:
-        """Whether a read-only unit of work handed its lines to the API request it serves, which
-        commits them before it answers (grouped with other requests' lines)."""
+    def _deferred(self, *, ending: bool = False) -> bool:
+        """Whether the unit of work handed its lines to the API request it serves, which
+        commits them before it answers (grouped with other requests' lines): a read-only one's
+        lines, and those of one ``ending`` with nothing more committed (a refusal), which would
+        otherwise take the write lock for them alone."""
         pending = self.consultations.pending
-        if self.read_only and pending and defer_lines(pending):
+        if (self.read_only or ending) and pending and defer_lines(pending):
             self.consultations.pending = []
             return True
         return False

@@ -95,7 +95,7 @@ class CareerRead(BaseModel):
 
 
 @router.post("/affiliations", response_model=WriteRead, status_code=status.HTTP_201_CREATED)
-async def declare_affiliation(body: AffiliationCreate, uow: UowDep, caller: CallerDep) -> WriteRead:
+def declare_affiliation(body: AffiliationCreate, uow: UowDep, caller: CallerDep) -> WriteRead:
     """Declare an affiliation. A first installation, or a resumption after at least one whole
     quarter without affiliation, sends a start message to the institutions entitled to it."""
     command = careers.DeclareAffiliation(
@@ -111,9 +111,7 @@ async def declare_affiliation(body: AffiliationCreate, uow: UowDep, caller: Call
 
 
 @router.post("/affiliations/{affiliation_id}/cessation", response_model=WriteRead)
-async def declare_end(
-    affiliation_id: str, body: Cessation, uow: UowDep, caller: CallerDep
-) -> WriteRead:
+def declare_end(affiliation_id: str, body: Cessation, uow: UowDep, caller: CallerDep) -> WriteRead:
     """Declare the end (radiation) of an affiliation. Unless it is a transfer to another CAS, or
     another affiliation follows the next day, a stop message goes out."""
     result = careers.declare_end(
@@ -123,7 +121,7 @@ async def declare_end(
 
 
 @router.post("/affiliations/{affiliation_id}/contributor-code", response_model=WriteRead)
-async def change_category(
+def change_category(
     affiliation_id: str, body: CategoryChangeCreate, uow: UowDep, caller: CallerDep
 ) -> WriteRead:
     """Change the contributor category of an affiliation from a date."""
@@ -138,7 +136,7 @@ async def change_category(
 
 
 @router.post("/affiliations/{affiliation_id}/correction", response_model=WriteRead)
-async def correct_affiliation(
+def correct_affiliation(
     affiliation_id: str, body: Correction, uow: UowDep, caller: CallerDep
 ) -> WriteRead:
     """Correct a wrongly declared period (a back-dated begin sends a new start message)."""
@@ -149,9 +147,7 @@ async def correct_affiliation(
 
 
 @router.post("/assimilated-periods", response_model=WriteRead, status_code=status.HTTP_201_CREATED)
-async def record_assimilation(
-    body: AssimilationCreate, uow: UowDep, caller: CallerDep
-) -> WriteRead:
+def record_assimilation(body: AssimilationCreate, uow: UowDep, caller: CallerDep) -> WriteRead:
     """INASTI records its decision on an assimilated period."""
     command = careers.RecordAssimilation(
         niss=body.niss,
@@ -165,7 +161,7 @@ async def record_assimilation(
 
 
 @router.get("/careers/{niss}", response_model=CareerRead)
-async def consult_career(
+def consult_career(
     niss: str,
     uow: UowDep,
     caller: CallerDep,

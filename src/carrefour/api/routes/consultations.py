@@ -51,7 +51,7 @@ class ConsultationRead(BaseModel):
 
 
 @router.get("", response_model=Page[ConsultationRead])
-async def of_person(
+def of_person(
     uow: UowDep,
     caller: CallerDep,
     niss: str = Query(description="the person (11 digits, may be formatted)"),

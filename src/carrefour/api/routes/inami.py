@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from carrefour.api.deps import CallerDep, HubDep, UowDep
 from carrefour.api.schemas import Day, Page
@@ -229,7 +230,7 @@ class CaseDetailRead(CaseRead):
 
 
 @router.post("/cases", response_model=CaseRead, status_code=status.HTTP_201_CREATED)
-async def open_case(body: CaseCreate, uow: UowDep, caller: CallerDep) -> CaseRead:
+def open_case(body: CaseCreate, uow: UowDep, caller: CallerDep) -> CaseRead:
     """A mutuality that integrated the person (capacity 001) asks the cell to intervene."""
     case = inami.open_case(
         uow, caller=caller, niss=body.niss, begin=body.begin, end=body.end, reason=body.reason
@@ -238,7 +239,7 @@ async def open_case(body: CaseCreate, uow: UowDep, caller: CallerDep) -> CaseRea
 
 
 @router.get("/cases", response_model=Page[CaseRead])
-async def list_cases(
+def list_cases(
     uow: UowDep,
     caller: CallerDep,
     after: str | None = Query(default=None, description="the next_cursor of the last page"),
@@ -250,7 +251,7 @@ async def list_cases(
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetailRead)
-async def case_detail(case_id: str, uow: UowDep, caller: CallerDep) -> CaseDetailRead:
+def case_detail(case_id: str, uow: UowDep, caller: CallerDep) -> CaseDetailRead:
     """A case, its provisional proofs, and the person's vouchers in the emitters' tracking
     files."""
     detail = inami.case_detail(uow, caller=caller, case_id=case_id)
@@ -299,7 +300,8 @@ async def add_document(
             max_bytes=limit,
         )
     content = await request.body()
-    document = inami.add_document(
+    document = await run_in_threadpool(
+        inami.add_document,
         uow,
         caller=caller,
         case_id=case_id,
@@ -312,7 +314,7 @@ async def add_document(
 
 
 @router.get("/cases/{case_id}/documents", response_model=Page[CaseDocumentRead])
-async def list_documents(case_id: str, uow: UowDep, caller: CallerDep) -> Page[CaseDocumentRead]:
+def list_documents(case_id: str, uow: UowDep, caller: CallerDep) -> Page[CaseDocumentRead]:
     """The case's documents, oldest first (the cell and the case's mutuality)."""
     detail = inami.case_documents(uow, caller=caller, case_id=case_id)
     return Page[CaseDocumentRead](
@@ -325,9 +327,7 @@ async def list_documents(case_id: str, uow: UowDep, caller: CallerDep) -> Page[C
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}}}},
 )
-async def fetch_document(
-    case_id: str, document_id: str, uow: UowDep, caller: CallerDep
-) -> Response:
+def fetch_document(case_id: str, document_id: str, uow: UowDep, caller: CallerDep) -> Response:
     """The document's bytes, with its digest in ``Digest`` (the cell and the case's mutuality;
     anyone else: 404)."""
     record, content = inami.case_document(
@@ -348,7 +348,7 @@ async def fetch_document(
     response_model=InterventionRead,
     status_code=status.HTTP_201_CREATED,
 )
-async def request_intervention(
+def request_intervention(
     case_id: str, body: InterventionCreate, uow: UowDep, caller: CallerDep
 ) -> InterventionRead:
     """The cell sends an ``intervention-request`` to an emitter; the case waits for it."""
@@ -367,7 +367,7 @@ async def request_intervention(
 
 
 @router.post("/interventions/{intervention_id}/answer", response_model=InterventionRead)
-async def answer_intervention(
+def answer_intervention(
     intervention_id: str, body: InterventionAnswerCreate, uow: UowDep, caller: CallerDep
 ) -> InterventionRead:
     """The emitter the request was sent to answers it (an ``intervention-answer`` to the cell);
@@ -384,7 +384,7 @@ async def answer_intervention(
 
 
 @router.post("/cases/{case_id}/close", response_model=ClosureRead)
-async def close_case(case_id: str, body: CaseClose, uow: UowDep, caller: CallerDep) -> ClosureRead:
+def close_case(case_id: str, body: CaseClose, uow: UowDep, caller: CallerDep) -> ClosureRead:
     """The cell closes the case with its outcome."""
     closure = inami.close_case(
         uow, caller=caller, case_id=case_id, outcome=body.outcome, note=body.note
@@ -397,9 +397,7 @@ async def close_case(case_id: str, body: CaseClose, uow: UowDep, caller: CallerD
     response_model=ProofRead,
     status_code=status.HTTP_201_CREATED,
 )
-async def issue_provisional_proof(
-    case_id: str, uow: UowDep, caller: CallerDep, hub: HubDep
-) -> ProofRead:
+def issue_provisional_proof(case_id: str, uow: UowDep, caller: CallerDep, hub: HubDep) -> ProofRead:
     """The cell issues a provisional proof of insurability, valid until the end of the next
     quarter [assumption]; refused (409) when the person is in order for the case period."""
     proof = inami.issue_provisional_proof(
@@ -409,7 +407,7 @@ async def issue_provisional_proof(
 
 
 @router.get("/a911", response_model=Page[dict[str, Any]])
-async def a911_records(
+def a911_records(
     uow: UowDep,
     caller: CallerDep,
     after: str | None = Query(default=None, description="the next_cursor of the last page"),

@@ -32,7 +32,7 @@ async def readyz(hub: HubDep) -> JSONResponse:
     (`CARREFOUR_WORKER_STALE_SECONDS`). 503 otherwise, naming each problem."""
     try:
         schema = hub.schema()
-        with hub.uow() as uow:
+        with hub.uow(read_only=True) as uow:
             state = readiness(
                 uow, schema=schema, worker_stale_seconds=hub.settings.worker_stale_seconds
             )

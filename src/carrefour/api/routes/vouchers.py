@@ -60,7 +60,9 @@ async def submit_voucher(
     if request.headers.get("content-type", "").split(";")[0].strip() in NDJSON:
         return await run_in_threadpool(submit, hub, caller, content, "jsonl", request, response)
     data: Any = _json_object(content)
-    outcome = vouchers.submit_voucher(uow, caller=caller, data=data, renderer=hub.renderer)
+    outcome = await run_in_threadpool(
+        vouchers.submit_voucher, uow, caller=caller, data=data, renderer=hub.renderer
+    )
     return VoucherOutcomeRead(
         message_id=outcome.message_id,
         niss=outcome.niss,

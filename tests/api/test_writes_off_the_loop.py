@@ -1,0 +1,74 @@
+"""SQLite: a request that writes waits for the database's write lock in the thread pool, never on
+the event loop. While another writer (a batch chunk) holds the lock, a declaration waits for it
+and the server goes on answering: ``/healthz``, ``/readyz`` and a consultation of the catalogue
+answer before the lock is released, and the declaration is committed once it is."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from carrefour.bootstrap import Hub
+from tests.support import make_niss
+
+
+def request(
+    port: int, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    try:
+        payload = None if body is None else json.dumps(body)
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        connection.request(method, path, body=payload, headers=sent)
+        answer = connection.getresponse()
+        return answer.status, json.loads(answer.read() or b"null")
+    finally:
+        connection.close()
+
+
+def test_the_server_answers_while_a_declaration_waits_for_the_write_lock(
+    hub: Hub, served: int, credential: Callable[[str], dict[str, str]]
+) -> None:
+    if hub.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    mutuality, operator = credential("mut-100"), credential("bcss")
+    niss = make_niss()
+    other = hub.engine.raw_connection()  # another writer: a batch chunk holding the lock
+    declared: list[tuple[int, Any]] = []
+    try:
+        other.cursor().execute("BEGIN IMMEDIATE")
+        declaration = threading.Thread(
+            target=lambda: declared.append(
+                request(
+                    served,
+                    "PUT",
+                    f"/v1/directory/{niss}/integrations",
+                    {"capacity": "001", "begin": "2024-01-01"},
+                    mutuality,
+                )
+            )
+        )
+        declaration.start()
+        declaration.join(0.3)  # it reached the database and waits for the lock
+        assert declared == []
+        # the event loop is free: each of these answers before the lock is released (on the
+        # loop, each would have waited behind the declaration, up to the busy timeout)
+        assert request(served, "GET", "/healthz")[0] == 200
+        assert request(served, "GET", "/readyz")[0] in (200, 503)
+        status, page = request(served, "GET", "/v1/institutions", headers=operator)
+        assert status == 200
+        assert any(item["id"] == "mut-100" for item in page["items"])
+        assert declared == []  # still waiting
+    finally:
+        other.rollback()
+        other.close()
+    declaration.join(20)
+    [(status, line)] = declared
+    assert status == 201, line
+    with hub.uow(read_only=True) as uow:
+        assert [found.institution for found in uow.directory.lines_of(niss)] == ["mut-100"]

@@ -77,8 +77,8 @@ def run_backend(
             console.print(f"[dim]{backend}: mailbox drain...[/]")
             figures.append(cases.mailbox_drain(hub, backend))
         if wanted("http") and cases.has_wrk():
-            console.print(f"[dim]{backend}: HTTP reads...[/]")
-            figures += cases.http_reads(hub, backend, nisses, http_seconds)
+            console.print(f"[dim]{backend}: HTTP reads and declarations...[/]")
+            figures += cases.http_requests(hub, backend, nisses, http_seconds)
         if wanted("pdf") and backend == "sqlite":
             console.print(f"[dim]{backend}: PDFs...[/]")
             figures.append(cases.pdfs(hub, backend, max(50, int(2_000 * min(scale, 1.0)))))

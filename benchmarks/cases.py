@@ -200,13 +200,32 @@ def bare_server() -> Iterator[str]:
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
-def wrk(url: str, connections: int, seconds: float, token: str | None = None) -> dict[str, float]:
-    """wrk's requests/s, p50 and p99 (ms) on ``url``."""
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
-    if token:
+#: wrk's script of the declarations: a new person's form I605 at every request.
+DECLARE_SCRIPT = Path(__file__).resolve().parent / "declare.lua"
+WRK_THREADS = 2
+
+
+def wrk(
+    url: str,
+    connections: int,
+    seconds: float,
+    token: str | None = None,
+    *,
+    script: Path | None = None,
+) -> dict[str, float]:
+    """wrk's requests/s, p50 and p99 (ms) on ``url`` (with ``script``, its requests, given the
+    credential and the thread count)."""
+    command = [
+        "wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"
+    ]  # fmt: skip
+    if token and script is None:
         command += ["-H", f"Authorization: Bearer {token}"]
+    if script is not None:
+        command += ["-s", str(script), url, "--", token or "", str(WRK_THREADS)]
+    else:
+        command.append(url)
     output = subprocess.run(  # noqa: S603 - fixed arguments
-        [*command, url], capture_output=True, text=True, check=True
+        command, capture_output=True, text=True, check=True
     ).stdout
     return _wrk_figures(output)
 
@@ -477,7 +496,10 @@ def mailbox_drain(hub: Hub, backend: str) -> Figure:
     return Figure(backend, label, "messages", count, seconds)
 
 
-def http_reads(hub: Hub, backend: str, nisses: Sequence[str], seconds: float) -> list[Figure]:
+def http_requests(hub: Hub, backend: str, nisses: Sequence[str], seconds: float) -> list[Figure]:
+    """The directory read of one person, and the declaration of a new person (form I605, which
+    writes a directory line and its consultation line), at 4 and 32 connections, beside a bare
+    ASGI endpoint on the same server."""
     with hub.uow() as uow:
         token = issue_credential(uow, institution="mut-100")
     url = str(hub.settings.database_url)
@@ -490,25 +512,36 @@ def http_reads(hub: Hub, backend: str, nisses: Sequence[str], seconds: float) ->
         target = f"{base}/v1/directory/{nisses[len(nisses) // 2]}"
         if httpx.get(target, headers={"Authorization": f"Bearer {token}"}).status_code != 200:
             raise RuntimeError(f"{target} does not answer 200")
-        for connections in (4, 32):
-            got = wrk(target, connections, seconds, token)
-            floor = floors[connections]
-            figures.append(
-                Figure(
-                    backend,
-                    f"HTTP GET /v1/directory/{{niss}}, {connections} connections",
-                    "requests",
-                    int(got["requests"]),
-                    got["seconds"],
-                    "bare ASGI endpoint, same server",
-                    floor["requests"] / floor["seconds"],
-                    p50_ms=got["p50"],
-                    p99_ms=got["p99"],
-                    target=">= 2,000/s, p99 < 5 ms at 4" if connections == 4 else "",
-                    note=f"floor p99 {floor['p99']:.2f} ms"
-                    + (f"; {int(got['errors'])} non-2xx" if got["errors"] else ""),
-                )
+        measured = [
+            (f"HTTP GET /v1/directory/{{niss}}, {connections} connections", connections,
+             wrk(target, connections, seconds, token))
+            for connections in (4, 32)
+        ]  # fmt: skip
+        measured += [
+            (f"HTTP PUT /v1/directory/{{niss}}/integrations (a new person each), "
+             f"{connections} connections", connections,
+             wrk(base + "/", connections, seconds, token, script=DECLARE_SCRIPT))
+            for connections in (4, 32)
+        ]  # fmt: skip
+    for operation, connections, got in measured:
+        floor = floors[connections]
+        reads = operation.startswith("HTTP GET")
+        figures.append(
+            Figure(
+                backend,
+                operation,
+                "requests",
+                int(got["requests"]),
+                got["seconds"],
+                "bare ASGI endpoint, same server",
+                floor["requests"] / floor["seconds"],
+                p50_ms=got["p50"],
+                p99_ms=got["p99"],
+                target=">= 2,000/s, p99 < 5 ms at 4" if reads and connections == 4 else "",
+                note=f"floor p99 {floor['p99']:.2f} ms"
+                + (f"; {int(got['errors'])} non-2xx" if got["errors"] else ""),
             )
+        )
     return figures
 
 

@@ -203,6 +203,8 @@ _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 #: wrk's script of the declarations: a new person's form I605 at every request.
 DECLARE_SCRIPT = Path(__file__).resolve().parent / "declare.lua"
 WRK_THREADS = 2
+#: Persons numbered apart for each run of the declarations (the script's NISS run to 10,000,000).
+DECLARED_PER_RUN = 3_000_000
 
 
 def wrk(
@@ -212,16 +214,17 @@ def wrk(
     token: str | None = None,
     *,
     script: Path | None = None,
+    first: int = 0,
 ) -> dict[str, float]:
     """wrk's requests/s, p50 and p99 (ms) on ``url`` (with ``script``, its requests, given the
-    credential and the thread count)."""
+    credential, the thread count and ``first``, where its numbering starts)."""
     command = [
         "wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"
     ]  # fmt: skip
     if token and script is None:
         command += ["-H", f"Authorization: Bearer {token}"]
     if script is not None:
-        command += ["-s", str(script), url, "--", token or "", str(WRK_THREADS)]
+        command += ["-s", str(script), url, "--", token or "", str(WRK_THREADS), str(first)]
     else:
         command.append(url)
     output = subprocess.run(  # noqa: S603 - fixed arguments
@@ -520,8 +523,9 @@ def http_requests(hub: Hub, backend: str, nisses: Sequence[str], seconds: float)
         measured += [
             (f"HTTP PUT /v1/directory/{{niss}}/integrations (a new person each), "
              f"{connections} connections", connections,
-             wrk(base + "/", connections, seconds, token, script=DECLARE_SCRIPT))
-            for connections in (4, 32)
+             wrk(base + "/", connections, seconds, token, script=DECLARE_SCRIPT,
+                 first=run * DECLARED_PER_RUN))
+            for run, connections in enumerate((4, 32))
         ]  # fmt: skip
     for operation, connections, got in measured:
         floor = floors[connections]

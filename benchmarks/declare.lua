@@ -1,5 +1,6 @@
 -- wrk: form I605 for a new person at every request, PUT /v1/directory/{niss}/integrations
--- (capacity 001 from 2024-01-01), with the bearer credential given after "--".
+-- (capacity 001 from 2024-01-01), with the bearer credential, wrk's thread count and the first
+-- person's number (each run declares persons of its own) given after "--".
 -- The NISS are born 1920 to 1949 (the benchmark's population is born 1950 on), 997 per day,
 -- their check digits 97 - (the nine digits mod 97); each thread takes every threads-th one.
 
@@ -16,15 +17,17 @@ local body = '{"capacity": "001", "begin": "2024-01-01"}'
 local headers = {}
 local sent = 0
 local step = 1
+local first = 0
 
 function init(args)
   headers["Authorization"] = "Bearer " .. args[1]
   headers["Content-Type"] = "application/json"
   step = tonumber(args[2] or "2")
+  first = tonumber(args[3] or "0")
 end
 
 function request()
-  local k = sent * step + id
+  local k = first + sent * step + id
   sent = sent + 1
   local sequence = k % 997 + 1
   local day_index = math.floor(k / 997)

@@ -1,7 +1,8 @@
-"""SQLite: a request that writes waits for the database's write lock in the thread pool, never on
-the event loop. While another writer (a batch chunk) holds the lock, a declaration waits for it
-and the server goes on answering: ``/healthz``, ``/readyz`` and a consultation of the catalogue
-answer before the lock is released, and the declaration is committed once it is."""
+"""SQLite: a request that writes never waits for the database's write lock on the event loop.
+While another writer (a batch chunk) holds the lock, a declaration waits for it and the server
+goes on answering: ``/healthz``, ``/readyz`` and a consultation of the catalogue answer before the
+lock is released, and the declaration is committed once it is. Concurrent declarations wait for
+one another without stalling: each is committed once."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import http.client
 import json
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -72,3 +74,23 @@ def test_the_server_answers_while_a_declaration_waits_for_the_write_lock(
     assert status == 201, line
     with hub.uow(read_only=True) as uow:
         assert [found.institution for found in uow.directory.lines_of(niss)] == ["mut-100"]
+
+
+def test_a_burst_of_declarations_is_committed_whole(
+    hub: Hub, served: int, credential: Callable[[str], dict[str, str]]
+) -> None:
+    # more callers at once than the pool has connections and the loop lets wait for the lock:
+    # none waits for a connection on the loop (there, the 30 s pool timeout for everyone)
+    mutuality = credential("mut-100")
+    persons = [make_niss() for _ in range(120)]
+
+    def declare(niss: str) -> int:
+        path = f"/v1/directory/{niss}/integrations"
+        line = {"capacity": "001", "begin": "2024-01-01"}
+        return request(served, "PUT", path, line, mutuality)[0]
+
+    with ThreadPoolExecutor(60) as callers:
+        statuses = list(callers.map(declare, persons))
+    assert statuses == [201] * len(persons)
+    with hub.uow(read_only=True) as uow:
+        assert all(uow.directory.lines_of(niss) for niss in persons)

@@ -33,7 +33,8 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from carrefour.adapters.db.hot_path import AsyncHotPath, HotPath, lock_held
+from carrefour.adapters.db.engine import lock_held
+from carrefour.adapters.db.hot_path import AsyncHotPath, HotPath
 from carrefour.api.deps import authenticate_bearer, bearer_of
 from carrefour.api.problems import problem
 from carrefour.bootstrap import Hub

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import time
+import weakref
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.types import Scope
 
+from carrefour.adapters.db.engine import BUSY_TIMEOUT_MS
+from carrefour.adapters.db.unit_of_work import SqlUnitOfWork
 from carrefour.api.tls import client_fingerprint
 from carrefour.bootstrap import Hub
 from carrefour.domain.catalogue import Institution
@@ -16,12 +22,12 @@ from carrefour.services.institutions import CredentialCache
 from carrefour.services.unit_of_work import UnitOfWork
 
 # The dependencies are ``async`` on purpose, even those that do not await: FastAPI runs a plain
-# ``def`` dependency in its thread pool, a thread hop that cost a fifth of a request's time.
-# Opening a unit of work touches no database (its transaction begins at its first statement).
-# A route that writes (``UowDep``) is a plain ``def``, run in the thread pool: on SQLite its
-# transaction waits there for the write lock a batch chunk may hold for a second or more, where
-# on the event loop it froze every other request, ``/healthz`` included. A route that only
-# reads (``ReadUowDep``) stays on the loop: its transaction takes no lock.
+# ``def`` dependency in its thread pool, a thread hop that cost a fifth of a request's time. The
+# database work of a request is short and runs on the event loop, so nothing there may wait: a
+# route that only reads (``ReadUowDep``) takes no lock, and a route that writes (``UowDep``)
+# runs once its unit of work holds SQLite's write lock, taken without waiting and tried again a
+# moment later while another writer (a batch chunk, for a second or more) holds it. Waiting for
+# it inside the route froze every request of the process, ``/healthz`` included.
 
 
 async def get_hub(request: Request) -> Hub:
@@ -29,11 +35,54 @@ async def get_hub(request: Request) -> Hub:
     return hub
 
 
+#: Requests of one process that hold a unit of work for a route that writes at once. Such a
+#: request holds its pool connection while it waits, on the loop, for the write lock: without a
+#: bound, a burst of them behind a batch chunk took every connection of the pool, and the next
+#: checkout waited on the loop (the pool's 30 s timeout, every request stalled). The engine's
+#: pool has room for these, the workers and the threads (``adapters.db.engine``).
+WRITE_SLOTS = 32
+
+_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _write_slots() -> asyncio.Semaphore:
+    """The slots of the running loop (a semaphore belongs to one loop; tests run several)."""
+    loop = asyncio.get_running_loop()
+    slots = _SLOTS.get(loop)
+    if slots is None:
+        slots = _SLOTS[loop] = asyncio.Semaphore(WRITE_SLOTS)
+    return slots
+
+
+#: Seconds between the loop's attempts at the write lock another writer holds: the first,
+#: doubling up to the last; and how long it tries before the request fails as SQLite's busy
+#: timeout would have it fail ("database is locked").
+LOCK_RETRY_SECONDS = (0.00025, 0.005)
+LOCK_WAIT_SECONDS = BUSY_TIMEOUT_MS / 1000
+
+
 async def get_uow(hub: Annotated[Hub, Depends(get_hub)]) -> AsyncIterator[UnitOfWork]:
-    """A unit of work for a route that writes, a plain ``def`` route (see above); a write
-    refused before anything was committed hands its consultation lines to the request."""
-    with hub.uow() as uow:
-        yield uow
+    """A unit of work for a route that writes, holding SQLite's write lock (see above), once one
+    of the ``WRITE_SLOTS`` is free; a write refused before anything was committed hands its
+    consultation lines to the request."""
+    async with _write_slots():
+        with hub.uow() as uow:
+            await _write_lock(uow)
+            yield uow
+
+
+async def _write_lock(uow: SqlUnitOfWork) -> None:
+    delay, most = LOCK_RETRY_SECONDS
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while not uow.try_begin():
+        if time.monotonic() > deadline:
+            raise sqlite3.OperationalError(
+                f"database is locked: another writer held it for {LOCK_WAIT_SECONDS:.0f} s"
+            )
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, most)
 
 
 async def get_read_uow(hub: Annotated[Hub, Depends(get_hub)]) -> AsyncIterator[UnitOfWork]:

@@ -123,7 +123,7 @@ class GatewayRequestRead(BaseModel):
 
 
 @journal.get("/requests/{ticket}", response_model=GatewayRequestRead)
-def show_request(ticket: str, uow: UowDep, caller: CallerDep) -> GatewayRequestRead:
+async def show_request(ticket: str, uow: UowDep, caller: CallerDep) -> GatewayRequestRead:
     """The journal row of a ticket the caller received (request and reply XML, outcome)."""
     entry = gateway.journal_entry(uow, caller=caller, ticket=ticket)
     return GatewayRequestRead(

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -34,7 +33,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, PoolProxiedConnection, bindparam, event, select
 
 from carrefour.adapters.db import tables as t
-from carrefour.adapters.db.engine import BUSY_TIMEOUT_MS
+from carrefour.adapters.db.engine import BUSY_TIMEOUT_MS, lock_held
 from carrefour.adapters.db.repositories import write_lines_on_async_driver, write_lines_on_driver
 from carrefour.adapters.db.wal import AUTO_CHECKPOINT_PAGES, checkpoint
 from carrefour.domain.directory import IntegrationLine
@@ -424,15 +423,6 @@ def _line(
 ) -> IntegrationLine:
     period = Period(_day(begin), None if end is None else _day(end))
     return IntegrationLine(line_id, niss, institution, capacity, int(phase), period)
-
-
-def lock_held(error: BaseException) -> bool:
-    """Whether ``error`` is SQLite refusing the write lock because another writer holds it
-    (``SQLITE_BUSY``: "database is locked"), which leaves the connection as it was."""
-    return (
-        isinstance(error, sqlite3.OperationalError)
-        and getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
-    )
 
 
 def _pragma(connection: PoolProxiedConnection, pragma: str) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from carrefour.adapters.db.careers import SqlCareerRepository
 from carrefour.adapters.db.case_work import (
@@ -13,7 +14,13 @@ from carrefour.adapters.db.case_work import (
     SqlInsurabilityRequestRepository,
 )
 from carrefour.adapters.db.console import SqlConsoleRepository
-from carrefour.adapters.db.engine import READ_ONLY_OPTION
+from carrefour.adapters.db.engine import (
+    BUSY_TIMEOUT_MS,
+    READ_ONLY_OPTION,
+    TURNS_OPTION,
+    lock_held,
+    writer_turns,
+)
 from carrefour.adapters.db.evidence import SqlCertificateRepository, SqlHeartbeats, SqlStatusLog
 from carrefour.adapters.db.gateway import SqlGatewayRepository
 from carrefour.adapters.db.messaging import (
@@ -69,6 +76,7 @@ class SqlUnitOfWork:
         self.read_only = read_only
         sqlite = engine.dialect.name == "sqlite"
         self._checkpoints = checkpoints_of(engine) if bulk and sqlite else None
+        self._turns = None if read_only else writer_turns(engine)
         self._conn: Connection | None = None
 
     @property
@@ -81,6 +89,8 @@ class SqlUnitOfWork:
         conn = self._engine.connect()
         if self.read_only:
             conn.execution_options(**{READ_ONLY_OPTION: True})
+        elif self._turns is not None:
+            conn.execution_options(**{TURNS_OPTION: self._turns})
         if self._checkpoints is not None:
             auto_checkpoints(conn.connection.dbapi_connection, on=False)
             self._checkpoints.before_write()
@@ -128,10 +138,40 @@ class SqlUnitOfWork:
                     self.consultations.write(conn)
                 self.consultations.pending = []
         finally:
+            self._give_back_turn()
             if self._checkpoints is not None and not conn.invalidated:
                 auto_checkpoints(conn.connection.dbapi_connection, on=True)
             conn.close()
             self._conn = None
+
+    def try_begin(self) -> bool:
+        """SQLite: begin the write transaction now if the write lock is free, without waiting
+        for it (False: another writer holds it, nothing began); for a caller on an event loop,
+        which tries again later instead of waiting. Elsewhere True: the transaction begins at
+        the first statement, as always."""
+        conn = self.connection
+        if self._turns is None or conn.in_transaction():
+            return True
+        if not self._turns.try_take(conn):
+            return False
+        driver: Any = conn.connection.dbapi_connection
+        driver.execute("PRAGMA busy_timeout=0")
+        try:
+            conn.begin()
+        except OperationalError as error:
+            if error.orig is None or not lock_held(error.orig):
+                raise
+            return False
+        finally:
+            driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            if not conn.in_transaction():
+                self._turns.give_back(conn)
+        return True
+
+    def _give_back_turn(self) -> None:
+        """SQLite: end this unit of work's turn to write (its transaction ended)."""
+        if self._turns is not None and self._conn is not None:
+            self._turns.give_back(self._conn)
 
     def _deferred(self, *, ending: bool = False) -> bool:
         """Whether the unit of work handed its lines to the API request it serves, which
@@ -151,9 +191,11 @@ class SqlUnitOfWork:
             return
         self.consultations.write(self.connection)
         self.connection.commit()
+        self._give_back_turn()
         self.consultations.pending = []
         if self._checkpoints is not None:
             self._checkpoints.committed()
 
     def rollback(self) -> None:
         self.connection.rollback()
+        self._give_back_turn()

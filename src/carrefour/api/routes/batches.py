@@ -144,7 +144,7 @@ async def submit_batch(
 
 
 @router.get("/{batch_id}", response_model=BatchRead)
-def batch_report(
+async def batch_report(
     batch_id: str,
     uow: UowDep,
     caller: CallerDep,

@@ -95,7 +95,7 @@ class CareerRead(BaseModel):
 
 
 @router.post("/affiliations", response_model=WriteRead, status_code=status.HTTP_201_CREATED)
-def declare_affiliation(body: AffiliationCreate, uow: UowDep, caller: CallerDep) -> WriteRead:
+async def declare_affiliation(body: AffiliationCreate, uow: UowDep, caller: CallerDep) -> WriteRead:
     """Declare an affiliation. A first installation, or a resumption after at least one whole
     quarter without affiliation, sends a start message to the institutions entitled to it."""
     command = careers.DeclareAffiliation(
@@ -111,7 +111,9 @@ def declare_affiliation(body: AffiliationCreate, uow: UowDep, caller: CallerDep)
 
 
 @router.post("/affiliations/{affiliation_id}/cessation", response_model=WriteRead)
-def declare_end(affiliation_id: str, body: Cessation, uow: UowDep, caller: CallerDep) -> WriteRead:
+async def declare_end(
+    affiliation_id: str, body: Cessation, uow: UowDep, caller: CallerDep
+) -> WriteRead:
     """Declare the end (radiation) of an affiliation. Unless it is a transfer to another CAS, or
     another affiliation follows the next day, a stop message goes out."""
     result = careers.declare_end(
@@ -121,7 +123,7 @@ def declare_end(affiliation_id: str, body: Cessation, uow: UowDep, caller: Calle
 
 
 @router.post("/affiliations/{affiliation_id}/contributor-code", response_model=WriteRead)
-def change_category(
+async def change_category(
     affiliation_id: str, body: CategoryChangeCreate, uow: UowDep, caller: CallerDep
 ) -> WriteRead:
     """Change the contributor category of an affiliation from a date."""
@@ -136,7 +138,7 @@ def change_category(
 
 
 @router.post("/affiliations/{affiliation_id}/correction", response_model=WriteRead)
-def correct_affiliation(
+async def correct_affiliation(
     affiliation_id: str, body: Correction, uow: UowDep, caller: CallerDep
 ) -> WriteRead:
     """Correct a wrongly declared period (a back-dated begin sends a new start message)."""
@@ -147,7 +149,9 @@ def correct_affiliation(
 
 
 @router.post("/assimilated-periods", response_model=WriteRead, status_code=status.HTTP_201_CREATED)
-def record_assimilation(body: AssimilationCreate, uow: UowDep, caller: CallerDep) -> WriteRead:
+async def record_assimilation(
+    body: AssimilationCreate, uow: UowDep, caller: CallerDep
+) -> WriteRead:
     """INASTI records its decision on an assimilated period."""
     command = careers.RecordAssimilation(
         niss=body.niss,
@@ -161,7 +165,7 @@ def record_assimilation(body: AssimilationCreate, uow: UowDep, caller: CallerDep
 
 
 @router.get("/careers/{niss}", response_model=CareerRead)
-def consult_career(
+async def consult_career(
     niss: str,
     uow: UowDep,
     caller: CallerDep,

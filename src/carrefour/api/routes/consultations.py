@@ -51,7 +51,7 @@ class ConsultationRead(BaseModel):
 
 
 @router.get("", response_model=Page[ConsultationRead])
-def of_person(
+async def of_person(
     uow: UowDep,
     caller: CallerDep,
     niss: str = Query(description="the person (11 digits, may be formatted)"),

@@ -62,7 +62,7 @@ another NISS: the problem names it), 422 ``invalid-niss`` / ``invalid-input``.
 
 
 @router.post("", response_model=CorrectionRead, description=_DESCRIPTION)
-def correct(body: CorrectionCreate, uow: UowDep, caller: CallerDep) -> CorrectionRead:
+async def correct(body: CorrectionCreate, uow: UowDep, caller: CallerDep) -> CorrectionRead:
     """Correct the identification of a voucher received electronically or brought on paper."""
     done = mailboxes.correct_identification(
         uow,

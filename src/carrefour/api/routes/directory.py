@@ -38,7 +38,7 @@ async def show(
 @router.put(
     "/{niss}/integrations", response_model=IntegrationRead, status_code=status.HTTP_201_CREATED
 )
-def integrate(
+async def integrate(
     niss: str, body: IntegrationCreate, uow: UowDep, caller: CallerDep, response: Response
 ) -> IntegrationRead:
     """Form I605: integrate the person for the caller."""
@@ -51,7 +51,7 @@ def integrate(
 
 
 @router.delete("/{niss}/integrations/{line_id}", response_model=Page[IntegrationRead])
-def end(
+async def end(
     niss: str,
     line_id: str,
     uow: UowDep,

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1/documents", tags=["documents"])
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}, "description": "the PDF"}},
 )
-def fetch(document_id: str, uow: UowDep, caller: CallerDep) -> Response:
+async def fetch(document_id: str, uow: UowDep, caller: CallerDep) -> Response:
     """The document, for its readers only (its sender, INAMI, the mutuality of a proof, and the
     hub itself); anyone else gets 404, as if it did not exist."""
     document = person_page.document(uow, caller=caller, document_id=document_id)

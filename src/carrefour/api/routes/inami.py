@@ -16,7 +16,7 @@ from carrefour.api.schemas import Day, Page
 from carrefour.domain.errors import DocumentTooLarge
 from carrefour.domain.messages import Message
 from carrefour.services import inami
-from carrefour.services.unit_of_work import InamiCase, ProvisionalProof
+from carrefour.services.unit_of_work import CaseDocument, InamiCase, ProvisionalProof
 
 router = APIRouter(prefix="/v1/inami", tags=["inami"])
 
@@ -230,7 +230,7 @@ class CaseDetailRead(CaseRead):
 
 
 @router.post("/cases", response_model=CaseRead, status_code=status.HTTP_201_CREATED)
-def open_case(body: CaseCreate, uow: UowDep, caller: CallerDep) -> CaseRead:
+async def open_case(body: CaseCreate, uow: UowDep, caller: CallerDep) -> CaseRead:
     """A mutuality that integrated the person (capacity 001) asks the cell to intervene."""
     case = inami.open_case(
         uow, caller=caller, niss=body.niss, begin=body.begin, end=body.end, reason=body.reason
@@ -239,7 +239,7 @@ def open_case(body: CaseCreate, uow: UowDep, caller: CallerDep) -> CaseRead:
 
 
 @router.get("/cases", response_model=Page[CaseRead])
-def list_cases(
+async def list_cases(
     uow: UowDep,
     caller: CallerDep,
     after: str | None = Query(default=None, description="the next_cursor of the last page"),
@@ -251,7 +251,7 @@ def list_cases(
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetailRead)
-def case_detail(case_id: str, uow: UowDep, caller: CallerDep) -> CaseDetailRead:
+async def case_detail(case_id: str, uow: UowDep, caller: CallerDep) -> CaseDetailRead:
     """A case, its provisional proofs, and the person's vouchers in the emitters' tracking
     files."""
     detail = inami.case_detail(uow, caller=caller, case_id=case_id)
@@ -284,7 +284,6 @@ def case_detail(case_id: str, uow: UowDep, caller: CallerDep) -> CaseDetailRead:
 async def add_document(
     case_id: str,
     request: Request,
-    uow: UowDep,
     caller: CallerDep,
     hub: HubDep,
     filename: str | None = Query(default=None, max_length=inami.FILENAME_MAX_LENGTH),
@@ -299,22 +298,25 @@ async def add_document(
             size=int(declared_length),
             max_bytes=limit,
         )
-    content = await request.body()
-    document = await run_in_threadpool(
-        inami.add_document,
-        uow,
-        caller=caller,
-        case_id=case_id,
-        content=content,
-        filename=filename,
-        declared_type=request.headers.get("content-type"),
-        max_bytes=limit,
-    )
-    return CaseDocumentRead.model_validate(document)
+    content = await request.body()  # before the unit of work: no lock held while it arrives
+
+    def add() -> CaseDocument:
+        with hub.uow() as uow:
+            return inami.add_document(
+                uow,
+                caller=caller,
+                case_id=case_id,
+                content=content,
+                filename=filename,
+                declared_type=request.headers.get("content-type"),
+                max_bytes=limit,
+            )
+
+    return CaseDocumentRead.model_validate(await run_in_threadpool(add))
 
 
 @router.get("/cases/{case_id}/documents", response_model=Page[CaseDocumentRead])
-def list_documents(case_id: str, uow: UowDep, caller: CallerDep) -> Page[CaseDocumentRead]:
+async def list_documents(case_id: str, uow: UowDep, caller: CallerDep) -> Page[CaseDocumentRead]:
     """The case's documents, oldest first (the cell and the case's mutuality)."""
     detail = inami.case_documents(uow, caller=caller, case_id=case_id)
     return Page[CaseDocumentRead](
@@ -327,7 +329,9 @@ def list_documents(case_id: str, uow: UowDep, caller: CallerDep) -> Page[CaseDoc
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}}}},
 )
-def fetch_document(case_id: str, document_id: str, uow: UowDep, caller: CallerDep) -> Response:
+async def fetch_document(
+    case_id: str, document_id: str, uow: UowDep, caller: CallerDep
+) -> Response:
     """The document's bytes, with its digest in ``Digest`` (the cell and the case's mutuality;
     anyone else: 404)."""
     record, content = inami.case_document(
@@ -348,7 +352,7 @@ def fetch_document(case_id: str, document_id: str, uow: UowDep, caller: CallerDe
     response_model=InterventionRead,
     status_code=status.HTTP_201_CREATED,
 )
-def request_intervention(
+async def request_intervention(
     case_id: str, body: InterventionCreate, uow: UowDep, caller: CallerDep
 ) -> InterventionRead:
     """The cell sends an ``intervention-request`` to an emitter; the case waits for it."""
@@ -367,7 +371,7 @@ def request_intervention(
 
 
 @router.post("/interventions/{intervention_id}/answer", response_model=InterventionRead)
-def answer_intervention(
+async def answer_intervention(
     intervention_id: str, body: InterventionAnswerCreate, uow: UowDep, caller: CallerDep
 ) -> InterventionRead:
     """The emitter the request was sent to answers it (an ``intervention-answer`` to the cell);
@@ -384,7 +388,7 @@ def answer_intervention(
 
 
 @router.post("/cases/{case_id}/close", response_model=ClosureRead)
-def close_case(case_id: str, body: CaseClose, uow: UowDep, caller: CallerDep) -> ClosureRead:
+async def close_case(case_id: str, body: CaseClose, uow: UowDep, caller: CallerDep) -> ClosureRead:
     """The cell closes the case with its outcome."""
     closure = inami.close_case(
         uow, caller=caller, case_id=case_id, outcome=body.outcome, note=body.note
@@ -397,7 +401,9 @@ def close_case(case_id: str, body: CaseClose, uow: UowDep, caller: CallerDep) ->
     response_model=ProofRead,
     status_code=status.HTTP_201_CREATED,
 )
-def issue_provisional_proof(case_id: str, uow: UowDep, caller: CallerDep, hub: HubDep) -> ProofRead:
+async def issue_provisional_proof(
+    case_id: str, uow: UowDep, caller: CallerDep, hub: HubDep
+) -> ProofRead:
     """The cell issues a provisional proof of insurability, valid until the end of the next
     quarter [assumption]; refused (409) when the person is in order for the case period."""
     proof = inami.issue_provisional_proof(
@@ -407,7 +413,7 @@ def issue_provisional_proof(case_id: str, uow: UowDep, caller: CallerDep, hub: H
 
 
 @router.get("/a911", response_model=Page[dict[str, Any]])
-def a911_records(
+async def a911_records(
     uow: UowDep,
     caller: CallerDep,
     after: str | None = Query(default=None, description="the next_cursor of the last page"),

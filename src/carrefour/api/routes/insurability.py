@@ -104,7 +104,7 @@ class InsurabilityAnswerCreate(BaseModel):
 
 
 @router.post("", response_model=InsurabilityRecordRead, status_code=status.HTTP_201_CREATED)
-def feed(body: InsurabilityFeed, uow: UowDep, caller: CallerDep) -> InsurabilityRecordRead:
+async def feed(body: InsurabilityFeed, uow: UowDep, caller: CallerDep) -> InsurabilityRecordRead:
     """A CAS records (or replaces) its data for one quarter of a person who is its affiliate
     during that quarter."""
     record = insurability.feed(
@@ -122,9 +122,7 @@ def feed(body: InsurabilityFeed, uow: UowDep, caller: CallerDep) -> Insurability
 async def _consult(
     hub: Hub, uow: UnitOfWork, caller: Institution, niss: str, quarter: str | None
 ) -> JSONResponse:
-    answer = await run_in_threadpool(
-        insurability.consult, uow, caller=caller, niss=niss, quarter=quarter
-    )
+    answer = insurability.consult(uow, caller=caller, niss=niss, quarter=quarter)
     if answer.request is not None and answer.status is AnswerStatus.PENDING:
         request = await run_in_threadpool(
             insurability.forward,
@@ -157,14 +155,14 @@ async def ask(
 
 
 @router.get("/requests/{request_id}", response_model=InsurabilityRead)
-def request_status(request_id: str, uow: UowDep, caller: CallerDep) -> InsurabilityRead:
+async def request_status(request_id: str, uow: UowDep, caller: CallerDep) -> InsurabilityRead:
     """A forwarded consultation as it stands (the mutuality that asked, the CAS asked)."""
     answer = insurability.request_status(uow, caller=caller, request_id=request_id)
     return InsurabilityRead.of(answer)
 
 
 @router.post("/requests/{request_id}/answer", response_model=InsurabilityRead)
-def answer(
+async def answer(
     request_id: str, body: InsurabilityAnswerCreate, uow: UowDep, caller: CallerDep
 ) -> InsurabilityRead:
     """The CAS asked answers; refused (403 ``not-affiliate``) when the person is not its

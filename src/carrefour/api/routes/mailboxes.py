@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1/mailbox", tags=["mailbox"])
 
 
 @router.get("", response_model=Page[dict[str, Any]])
-def pull(
+async def pull(
     uow: UowDep,
     caller: CallerDep,
     after: str | None = Query(default=None, description="the next_cursor of the last page"),
@@ -57,7 +57,7 @@ A message that is not in the caller's mailbox is a 404, whatever the result but 
 
 
 @router.post("/acks", response_model=AckRead, description=_ACK_DESCRIPTION)
-def acknowledge(body: AckCreate, uow: UowDep, caller: CallerDep) -> AckRead:
+async def acknowledge(body: AckCreate, uow: UowDep, caller: CallerDep) -> AckRead:
     """Answer a message: accept, reject, correction, wrongly-handled or resend."""
     outcome = mailboxes.acknowledge(
         uow,

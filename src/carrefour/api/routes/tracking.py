@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1/tracking", tags=["tracking"])
 
 
 @router.get("", response_model=Page[TrackingRead])
-def consult(
+async def consult(
     uow: UowDep,
     caller: CallerDep,
     niss: str = Query(description="the person (11 digits, may be formatted)"),

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from carrefour.api.deps import CallerDep, HubDep, UowDep
+from carrefour.api.deps import CallerDep, HubDep
 from carrefour.api.routes.batches import BatchRead, read_body, submit
+from carrefour.bootstrap import Hub
+from carrefour.domain.catalogue import Institution
 from carrefour.domain.errors import InvalidInput
 from carrefour.services import vouchers
 
@@ -47,7 +49,6 @@ class VoucherOutcomeRead(BaseModel):
 async def submit_voucher(
     request: Request,
     response: Response,
-    uow: UowDep,
     hub: HubDep,
     caller: CallerDep,
 ) -> VoucherOutcomeRead | BatchRead:
@@ -60,9 +61,7 @@ async def submit_voucher(
     if request.headers.get("content-type", "").split(";")[0].strip() in NDJSON:
         return await run_in_threadpool(submit, hub, caller, content, "jsonl", request, response)
     data: Any = _json_object(content)
-    outcome = await run_in_threadpool(
-        vouchers.submit_voucher, uow, caller=caller, data=data, renderer=hub.renderer
-    )
+    outcome = await run_in_threadpool(_submit_one, hub, caller, data)
     return VoucherOutcomeRead(
         message_id=outcome.message_id,
         niss=outcome.niss,
@@ -74,6 +73,13 @@ async def submit_voucher(
         a911_id=outcome.a911_id,
         submitted_id=outcome.submitted_id,
     )
+
+
+def _submit_one(hub: Hub, caller: Institution, data: Any) -> vouchers.VoucherOutcome:
+    # Its own unit of work, in the thread pool: a voucher routed on the loop, holding the write
+    # lock, would make a batch sent the same way (below) wait for it.
+    with hub.uow() as uow:
+        return vouchers.submit_voucher(uow, caller=caller, data=data, renderer=hub.renderer)
 
 
 def _json_object(content: bytes) -> dict[str, Any]:

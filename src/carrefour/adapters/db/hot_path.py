@@ -35,7 +35,7 @@ from sqlalchemy import Engine, PoolProxiedConnection, bindparam, event, select
 from carrefour.adapters.db import tables as t
 from carrefour.adapters.db.engine import BUSY_TIMEOUT_MS, lock_held
 from carrefour.adapters.db.repositories import write_lines_on_async_driver, write_lines_on_driver
-from carrefour.adapters.db.wal import AUTO_CHECKPOINT_PAGES, checkpoint
+from carrefour.adapters.db.wal import AUTO_CHECKPOINT_PAGES, WalCheckpoints
 from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.periods import Period
 from carrefour.services.unit_of_work import ConsultationEntry
@@ -74,7 +74,7 @@ class _Kept:
     ) -> None:
         self._engine = engine
         self._autocommit = autocommit and engine.dialect.name == "postgresql"
-        # SQLite writers whose commits leave the checkpoints to ``_Checkpoints``
+        # SQLite writers whose commits leave the checkpoints to ``WalCheckpoints``
         self._no_checkpoints = not checkpoints and engine.dialect.name == "sqlite"
         # SQLite writers that never wait for the write lock (busy timeout 0 while kept)
         self._no_wait = not wait and engine.dialect.name == "sqlite"
@@ -152,48 +152,6 @@ class _Kept:
         connection.close()
 
 
-class _Checkpoints:
-    """SQLite: the write-ahead log checkpointed on a thread of its own, once every
-    ``CHECKPOINT_COMMITS`` commits of the kept writers (which do not checkpoint): a passive
-    checkpoint, which never blocks a writer; every ``RESTART_EVERY`` checkpoints the log also
-    starts over, under the write lock for the few pages written meanwhile."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._lock = threading.Lock()
-        self._commits = 0
-        self._checkpoints = 0
-        self._thread: threading.Thread | None = None
-
-    def committed(self) -> None:
-        """Count one commit; start a checkpoint when one is due and none is running."""
-        with self._lock:
-            self._commits += 1
-            if self._commits < CHECKPOINT_COMMITS or self._thread is not None:
-                return
-            self._commits = 0
-            self._checkpoints += 1
-            restart = self._checkpoints % RESTART_EVERY == 0
-            self._thread = threading.Thread(
-                target=self._run, args=(restart,), name="wal-checkpoint", daemon=True
-            )
-        self._thread.start()
-
-    def _run(self, restart: bool) -> None:
-        try:
-            checkpoint(self._engine, restart_wait_ms=RESTART_WAIT_MS if restart else None)
-        finally:
-            with self._lock:
-                self._thread = None
-
-    def wait(self) -> None:
-        """Wait for a running checkpoint to end."""
-        with self._lock:
-            running = self._thread
-        if running is not None:
-            running.join()
-
-
 class HotPath:
     """The directory read and the consultation log's group commit of one process."""
 
@@ -205,7 +163,16 @@ class HotPath:
         self._reads = _Kept(engine, autocommit=True)
         self._writes = _Kept(engine, autocommit=False, checkpoints=False)
         self._no_wait_writes = _Kept(engine, autocommit=False, checkpoints=False, wait=False)
-        self._checkpoints = _Checkpoints(engine) if engine.dialect.name == "sqlite" else None
+        self._checkpoints = (
+            WalCheckpoints(
+                engine,
+                every=CHECKPOINT_COMMITS,
+                restart_every=RESTART_EVERY,
+                restart_wait_ms=RESTART_WAIT_MS,
+            )
+            if engine.dialect.name == "sqlite"
+            else None
+        )
         # The connections die with the engine's pool, whoever disposes of it.
         event.listen(engine, "engine_disposed", self._disposed)
 

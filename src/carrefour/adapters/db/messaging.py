@@ -510,17 +510,17 @@ class SqlTrackingLog:
                      holder, digest) in rows
             ]  # fmt: skip
 
-        if meanwhile is None or not rows:
+        if not rows:
             if meanwhile is not None:
                 meanwhile()
+            return
+        if meanwhile is None:
             digests = contents()
         else:
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracking") as pool:
                 hashing = pool.submit(contents)
                 meanwhile()
                 digests = hashing.result()
-        if not rows:
-            return
         heads = self._heads(row[8] for row in rows)
         positions = staging.next_positions(self._conn, "tracking", len(rows))
         pg = staging.is_postgres(self._conn)

@@ -9,7 +9,9 @@ its commits, and a thread of the engine's own runs a passive checkpoint, which n
 writer, while the writer goes on with its next transaction on the other core. Once a
 checkpoint has copied the whole log and no reader still reads it, a writer that begins then
 starts the log over from its beginning (``WalCheckpoints.before_write``), so it stays a few
-chunks long.
+chunks long. The consultation log's group commits (``hot_path``) leave theirs to the same
+scheduler, every hundred commits, with the other policy: as their writer is the event loop,
+which must not wait, the checkpoint thread itself restarts the log.
 """
 
 from __future__ import annotations
@@ -33,62 +35,91 @@ RESTART_EVERY = 4
 
 
 class WalCheckpoints:
-    """Passive checkpoints of one SQLite database on a thread of their own, one after each
-    commit reported (at most one running: a commit reported meanwhile is covered by the next).
+    """Passive checkpoints of one SQLite database on a thread of their own, one after every
+    ``every`` commits reported (at most one running: commits reported meanwhile are covered by
+    the next), and the log started over from its beginning once in a while, by one of two
+    policies:
 
-    A checkpoint that runs beside the next transaction never finds the log whole in the
-    database when that transaction begins, and a log is started over only by a transaction
-    that begins so: every ``restart_every`` commits, ``before_write`` waits for the log to be
-    copied whole first, so the log holds at most about that many transactions."""
+    - by the next writer (``restart_wait_ms`` None: a batch's chunks, whose writer may wait):
+      a checkpoint that runs beside the next transaction never finds the log whole in the
+      database when that transaction begins, and a log is started over only by a transaction
+      that begins so; every ``restart_every`` commits, ``before_write`` waits for the log to be
+      copied whole first, so the log holds at most about that many transactions;
+    - by the checkpoint itself (``restart_wait_ms``: the consultation log's commits, made on the
+      event loop, which must not wait): every ``restart_every`` checkpoints, the checkpoint
+      thread restarts the log, waiting that long at most for the write lock and for the readers
+      of the old log (beyond, it is left to a later one)."""
 
-    def __init__(self, engine: Engine, *, restart_every: int = RESTART_EVERY) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        every: int = 1,
+        restart_every: int = RESTART_EVERY,
+        restart_wait_ms: int | None = None,
+    ) -> None:
         self._engine = engine
+        self._every = every
         self._restart_every = restart_every
+        self._restart_wait_ms = restart_wait_ms
         self._lock = threading.Lock()
         self._commits = 0  # commits reported
+        self._unchecked = 0  # commits reported since the last checkpoint began
         self._covered = 0  # commits a finished checkpoint copied
-        self._since_restart = 0
+        self._since_restart = 0  # commits since the log last started over (by the writer)
+        self._checkpoints = 0  # checkpoints begun
         self._thread: threading.Thread | None = None
 
     def committed(self) -> None:
-        """Count one commit; start a checkpoint when none is running."""
+        """Count one commit; start a checkpoint when one is due and none is running."""
         with self._lock:
             self._commits += 1
+            self._unchecked += 1
             self._since_restart += 1
-            if self._thread is not None:
+            if self._thread is not None or self._unchecked < self._every:
                 return
+            self._unchecked = 0
+            self._checkpoints += 1
+            restart = (
+                self._restart_wait_ms is not None and self._checkpoints % self._restart_every == 0
+            )
             self._thread = threading.Thread(
-                target=self._run, args=(self._commits,), name="wal-checkpoint", daemon=True
+                target=self._run,
+                args=(self._commits, restart),
+                name="wal-checkpoint",
+                daemon=True,
             )
         self._thread.start()
 
     def before_write(self) -> None:
-        """Before a writer's transaction: once ``restart_every`` commits were reported since the
-        log last started over, wait until every page of it is in the database (the running
-        checkpoint, and one more if a commit came after it began), so that this transaction
-        starts the log over."""
+        """Before a writer's transaction (by the writer's policy): once ``restart_every``
+        commits were reported since the log last started over, wait until every page of it is
+        in the database (the running checkpoint, and one more if a commit came after it began),
+        so that this transaction starts the log over."""
         with self._lock:
-            if self._since_restart < self._restart_every:
+            if self._restart_wait_ms is not None or self._since_restart < self._restart_every:
                 return
         self.wait()
         with self._lock:
             uncovered = self._covered < self._commits
             upto = self._commits
         if uncovered:
-            self._checkpoint(upto)
+            self._checkpoint(upto, restart=False)
         with self._lock:
             self._since_restart = 0
 
-    def _run(self, upto: int) -> None:
+    def _run(self, upto: int, restart: bool) -> None:
         try:
-            self._checkpoint(upto)
+            self._checkpoint(upto, restart=restart)
         finally:
             with self._lock:
                 self._thread = None
 
-    def _checkpoint(self, upto: int) -> None:
-        """A passive checkpoint, which copies the commits up to ``upto`` (and any later)."""
-        if checkpoint(self._engine):
+    def _checkpoint(self, upto: int, *, restart: bool) -> None:
+        """A passive checkpoint, which copies the commits up to ``upto`` (and any later), then
+        with ``restart`` the log's restart."""
+        wait_ms = self._restart_wait_ms if restart else None
+        if checkpoint(self._engine, restart_wait_ms=wait_ms):
             with self._lock:
                 self._covered = max(self._covered, upto)
 

@@ -42,7 +42,7 @@ def broken_hot_path(
     """``method`` of the hot path the server answers with (PostgreSQL's asynchronous one, or
     SQLite's) raises ``error``."""
     state: Any = client.app.state  # type: ignore[attr-defined]
-    if state.async_hot_path is None:
+    if state.async_hot_path is None or method == "commit_lines":  # commits: the sync path
 
         def broken(*_: Any, **__: Any) -> Any:
             raise error

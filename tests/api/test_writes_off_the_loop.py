@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from carrefour.bootstrap import Hub
-from tests.support import make_niss
+from carrefour.services.consultations import verify_log
+from tests.support import integrate_all, make_niss
 
 
 def request(
@@ -94,3 +95,33 @@ def test_a_burst_of_declarations_is_committed_whole(
     assert statuses == [201] * len(persons)
     with hub.uow(read_only=True) as uow:
         assert all(uow.directory.lines_of(niss) for niss in persons)
+
+
+def test_reads_and_declarations_at_once_are_all_answered(
+    hub: Hub, served: int, credential: Callable[[str], dict[str, str]]
+) -> None:
+    # PostgreSQL: the group commit of the reads' consultation lines held the chain's head
+    # between two round trips on the event loop, and a declaration's commit, on the loop too,
+    # waited for that head: the loop waited for itself and every request hung
+    mutuality = credential("mut-100")
+    known = [make_niss() for _ in range(40)]
+    integrate_all(hub, dict.fromkeys(known, "mut-100"))
+    new = [make_niss() for _ in range(40)]
+
+    def read(niss: str) -> int:
+        return request(served, "GET", f"/v1/directory/{niss}", headers=mutuality)[0]
+
+    def declare(niss: str) -> int:
+        path = f"/v1/directory/{niss}/integrations"
+        line = {"capacity": "001", "begin": "2024-01-01"}
+        return request(served, "PUT", path, line, mutuality)[0]
+
+    with ThreadPoolExecutor(16) as callers:
+        reads = [callers.submit(read, niss) for niss in known]
+        declarations = [callers.submit(declare, niss) for niss in new]
+        assert [future.result() for future in reads] == [200] * len(known)
+        assert [future.result() for future in declarations] == [201] * len(new)
+    with hub.uow(read_only=True) as uow:
+        assert verify_log(uow) is None
+        logged = {line.niss for line in uow.consultations.select(limit=10_000)}
+    assert set(known) | set(new) <= logged

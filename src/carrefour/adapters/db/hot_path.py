@@ -34,7 +34,7 @@ from sqlalchemy import Engine, PoolProxiedConnection, bindparam, event, select
 
 from carrefour.adapters.db import tables as t
 from carrefour.adapters.db.engine import BUSY_TIMEOUT_MS, lock_held
-from carrefour.adapters.db.repositories import write_lines_on_async_driver, write_lines_on_driver
+from carrefour.adapters.db.repositories import write_lines_on_driver
 from carrefour.adapters.db.wal import AUTO_CHECKPOINT_PAGES, WalCheckpoints
 from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.periods import Period
@@ -258,15 +258,16 @@ class HotPath:
 
 
 class AsyncHotPath:
-    """PostgreSQL: the directory read and the consultation log's group commit on the event loop,
-    with psycopg's asynchronous connections (a hop to a thread and back, and the wake-up of the
-    loop from there, cost more CPU than the statements' round trips).
+    """PostgreSQL: the directory read on the event loop, with psycopg's asynchronous
+    connections (a hop to a thread and back, and the wake-up of the loop from there, cost more
+    CPU than the statement's round trip). A read is one statement on one of ``ASYNC_READERS``
+    autocommit connections.
 
-    A read is one statement on one of ``ASYNC_READERS`` autocommit connections; a commit is one
-    transaction on the writer connection, pipelined as ``HotPath.commit_lines`` is (the locked
-    head read, then the insert, the head's move and the COMMIT), with the same statements
-    (``repositories.write_lines_on_async_driver``). Its caller commits one group at a time
-    (``consultation_log.GroupCommit``).
+    The consultation log's commits do not come here. One took the chain's head lock in one round
+    trip and wrote in the next, so the loop had to turn between the two. A route that writes runs
+    its statements on the loop, and at its commit it waits for that same lock: the loop waited for
+    itself, and every request of the process hung. Those commits go to the group commit's writer
+    thread, whose lock never waits for the loop.
 
     The connections are opened on the loop that first needs them, with the engine's own
     connection parameters, and kept; ``close`` (the server's lifespan) closes them. They belong
@@ -283,7 +284,6 @@ class AsyncHotPath:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._slots = asyncio.Semaphore(readers)
         self._free: list[Any] = []
-        self._writer: Any = None
         self._all: list[Any] = []
         event.listen(engine, "engine_disposed", self._disposed)
 
@@ -300,7 +300,7 @@ class AsyncHotPath:
         self._on_this_loop()
         async with self._slots:
             for attempt in (1, 2):
-                connection = self._free.pop() if self._free else await self._connect(True)
+                connection = self._free.pop() if self._free else await self._connect()
                 try:
                     cursor = await connection.execute(self._sql, {"niss": niss})
                     rows = await cursor.fetchall()
@@ -316,33 +316,18 @@ class AsyncHotPath:
                 return [_line(*row) for row in rows]
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def commit_lines(self, entries: Sequence[ConsultationEntry]) -> None:
-        """``HotPath.commit_lines`` on the event loop; one at a time (the writer connection)."""
-        self._on_this_loop()
-        connection = self._writer
-        if connection is None:
-            connection = self._writer = await self._connect(False)
-        try:
-            async with connection.pipeline():
-                await write_lines_on_async_driver(connection.cursor(), self._dialect, entries)
-                await connection.commit()
-        except BaseException:  # rolled back with the connection, closed (cancelled too)
-            self._writer = None
-            self._discard(connection)
-            raise
-
     async def close(self) -> None:
         """Close every connection (the server stops)."""
-        connections, self._all, self._free, self._writer = self._all, [], [], None
+        connections, self._all, self._free = self._all, [], []
         for connection in connections:
             await connection.close()
 
-    async def _connect(self, autocommit: bool) -> Any:
+    async def _connect(self) -> Any:
         import psycopg
 
         if self._conninfo is None:
             self._conninfo = self._engine_conninfo()
-        connection = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=autocommit)
+        connection = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
         self._all.append(connection)
         return connection
 
@@ -373,7 +358,7 @@ class AsyncHotPath:
 
     def _finish_all(self) -> None:
         """Close every connection without a loop (theirs is gone, or the pool was disposed)."""
-        connections, self._all, self._free, self._writer = self._all, [], [], None
+        connections, self._all, self._free = self._all, [], []
         for connection in connections:
             connection.pgconn.finish()
 

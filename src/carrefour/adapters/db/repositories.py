@@ -530,20 +530,6 @@ def write_lines_on_driver(cursor: Any, dialect: Any, entries: Sequence[Consultat
             cursor.execute(sql, params)
 
 
-async def write_lines_on_async_driver(
-    cursor: Any, dialect: Any, entries: Sequence[ConsultationEntry]
-) -> None:
-    """``write_lines_on_driver`` with an asynchronous driver's ``cursor`` (psycopg's
-    ``AsyncCursor``): the same statements, on the event loop."""
-    statements = line_statements(dialect)
-    await cursor.execute(statements.read_head)
-    for sql, params, many in statements.chained_writes(await cursor.fetchone(), entries):
-        if many:
-            await cursor.executemany(sql, params)
-        else:
-            await cursor.execute(sql, params)
-
-
 def line_statements(dialect: Any) -> _LineStatements:
     """The consultation log's statements for ``dialect`` (compiled once per process)."""
     statements = _STATEMENTS.get(dialect.name)

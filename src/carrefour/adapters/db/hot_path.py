@@ -277,7 +277,6 @@ class AsyncHotPath:
 
     def __init__(self, engine: Engine, readers: int = ASYNC_READERS) -> None:
         self._engine = engine
-        self._dialect = engine.dialect
         self._sql = str(_LINES_OF_NISS.compile(dialect=engine.dialect))
         self._readers = readers
         self._conninfo: str | None = None

@@ -482,23 +482,6 @@ class _LineStatements:
     def head(self, lines: int, digest: str) -> Any:
         return {"new_lines": lines, "new_hash": digest} if self.named else (lines, digest)
 
-    def chained_writes(
-        self, head: Any, entries: Sequence[ConsultationEntry]
-    ) -> list[tuple[str, Any, bool]]:
-        """What follows the head read (``head``, its row or None): the head created if there
-        is none, ``entries`` chained after it in one multi-row insert, the head moved to the
-        last; each as (SQL, parameters, executemany?), for a driver's cursor, blocking or not."""
-        writes: list[tuple[str, Any, bool]] = []
-        if head is None:
-            writes.append((self.new_head, (), False))
-            count, previous = 0, GENESIS_HASH
-        else:
-            count, previous = int(head[0]), str(head[1])
-        lines = chained(entries, previous)
-        writes.append((self.insert, [self.row(line) for line in lines], True))
-        writes.append((self.move_head, self.head(count + len(lines), lines[-1].hash), False))
-        return writes
-
 
 _STATEMENTS: dict[str, _LineStatements] = {}
 
@@ -523,11 +506,15 @@ def write_lines_on_driver(cursor: Any, dialect: Any, entries: Sequence[Consultat
     multi-row insert, the head moved. SQLAlchemy's execution costs more than the statements."""
     statements = line_statements(dialect)
     cursor.execute(statements.read_head)
-    for sql, params, many in statements.chained_writes(cursor.fetchone(), entries):
-        if many:
-            cursor.executemany(sql, params)
-        else:
-            cursor.execute(sql, params)
+    head = cursor.fetchone()
+    if head is None:  # the log's first lines: its head is created
+        cursor.execute(statements.new_head, ())
+        count, previous = 0, GENESIS_HASH
+    else:
+        count, previous = int(head[0]), str(head[1])
+    lines = chained(entries, previous)
+    cursor.executemany(statements.insert, [statements.row(line) for line in lines])
+    cursor.execute(statements.move_head, statements.head(count + len(lines), lines[-1].hash))
 
 
 def line_statements(dialect: Any) -> _LineStatements:

@@ -39,11 +39,10 @@ def add_lines(hub: Hub, niss: str, *owners: str) -> None:
 def broken_hot_path(
     client: TestClient, monkeypatch: pytest.MonkeyPatch, method: str, error: Exception
 ) -> None:
-    """``method`` of the hot path the server uses for it raises ``error``: on PostgreSQL the
-    asynchronous one for the read, the blocking one (the group commit's writer thread) for the
-    commit; on SQLite the blocking one for both."""
+    """``method`` of the hot path the server answers with (PostgreSQL's asynchronous one, or
+    SQLite's) raises ``error``."""
     state: Any = client.app.state  # type: ignore[attr-defined]
-    if state.async_hot_path is None or method == "commit_lines":  # commits: the sync path
+    if state.async_hot_path is None:
 
         def broken(*_: Any, **__: Any) -> Any:
             raise error

@@ -91,7 +91,7 @@ def create_app(hub: Hub) -> FastAPI:
     # PostgreSQL: the same on the event loop, asynchronous connections opened on first use.
     app.state.async_hot_path = AsyncHotPath.of(hub.engine)
     # The requests' consultation lines, one group commit for the whole process.
-    log = RequestLog(hub, app.state.credentials, app.state.hot_path)
+    log = RequestLog(hub, app.state.credentials, app.state.hot_path, app.state.async_hot_path)
     # GET /v1/directory/{niss} answered in front of the whole application (api/directory_reads.py).
     directory_reads.install(
         app, hub, app.state.credentials, app.state.hot_path, log, app.state.async_hot_path

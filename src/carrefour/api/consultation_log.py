@@ -15,11 +15,14 @@ therefore loses no line of an answered request, the chain stays one chain (one w
 event loop never waits for the database's write lock: a request waits on an ``asyncio`` future
 while other requests (``/healthz`` among them) go on being served.
 
-On PostgreSQL the group's transaction runs on the writer thread: the next group gathers while a
-commit is under way, and the head row locked ``FOR UPDATE`` chains the lines of several
-processes sharing the database. (It ran on the loop with an asynchronous connection, until a
-route that writes, on the loop, waited at its commit for the head that the loop's own group
-held between two round trips: every request of the process hung.)
+On PostgreSQL the group's transaction runs on the event loop itself, with an asynchronous
+connection (``hot_path.AsyncHotPath``): one task commits the groups one after the other, the
+next group gathering while a commit is under way. Each commit is one statement after the
+chain's head (``repositories.lines_after``), its own transaction: no lock of the head outlives
+a round trip, and the lines of several processes sharing the database make one chain. (An
+earlier commit on the loop read the head ``FOR UPDATE`` in one round trip and wrote in the
+next; a route that writes, on the loop too, then waited at its commit for the head the loop's
+own group held, and every request of the process hung.)
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from carrefour.adapters.db.engine import lock_held
-from carrefour.adapters.db.hot_path import HotPath
+from carrefour.adapters.db.hot_path import AsyncHotPath, HotPath
 from carrefour.api.deps import authenticate_bearer, bearer_of
 from carrefour.api.problems import problem
 from carrefour.bootstrap import Hub
@@ -91,17 +94,21 @@ class GroupCommit:
     another writer holds the lock, that attempt fails at once and the loop tries again a
     moment later (``LOCK_RETRY_SECONDS``), the lines of the requests arriving meanwhile joining
     the group; a lock held longer than ``LOCK_RETRY_FOR_SECONDS`` (a batch chunk) sends the
-    group to the writer thread, which waits for it off the loop. On PostgreSQL the writer
-    thread commits every group (see the module's docstring)."""
+    group to the writer thread, which waits for it off the loop. On PostgreSQL (a commit
+    there is network round trips) a task of the loop commits the groups with ``async_path``,
+    the loop serving other requests meanwhile; without it, the writer thread does."""
 
     def __init__(
         self,
         hub: Hub,
         hot_path: HotPath,
         idle_seconds: float = WRITER_IDLE_SECONDS,
+        async_path: AsyncHotPath | None = None,
     ) -> None:
         self._hub = hub
         self._hot_path = hot_path
+        self._async_path = async_path
+        self._committer: asyncio.Task[None] | None = None
         self._idle = idle_seconds
         self._on_loop = hub.engine.dialect.name == "sqlite"
         self._gathering: list[_Waiting] = []
@@ -127,9 +134,39 @@ class GroupCommit:
         waiting = _Waiting(list(lines), loop, loop.create_future())
         if self._on_loop:
             self._gather_on_loop(waiting)
+        elif self._async_path is not None:
+            self._gather_for_task(waiting, self._async_path)
         else:
             self._to_writer([waiting])
         return waiting.done
+
+    def _gather_for_task(self, waiting: _Waiting, async_path: AsyncHotPath) -> None:
+        committer = self._committer
+        if committer is not None and committer.get_loop() is not waiting.loop:
+            # a loop that is gone (a test's previous ``asyncio.run``): nobody awaits its groups
+            self._gathering = [w for w in self._gathering if w.loop is waiting.loop]
+            committer = None
+        self._gathering.append(waiting)
+        if committer is None:
+            self._committer = waiting.loop.create_task(self._commit_groups(async_path))
+
+    async def _commit_groups(self, async_path: AsyncHotPath) -> None:
+        """Commit the gathered groups one transaction each, until none is waiting."""
+        try:
+            while self._gathering:
+                group, self._gathering = self._gathering, []
+                error: BaseException | None = None
+                try:
+                    await async_path.commit_lines([line for w in group for line in w.lines])
+                    self.commits += 1
+                except Exception as failure:  # every request of the group is answered 500
+                    log.exception("the consultation log could not be written")
+                    error = failure
+                for waiting in group:
+                    _settle(waiting.done, error)
+        finally:
+            if self._committer is asyncio.current_task():
+                self._committer = None
 
     def _gather_on_loop(self, waiting: _Waiting) -> None:
         if self._gathering and self._gathering[0].loop is not waiting.loop:
@@ -237,10 +274,11 @@ class RequestLog:
         hub: Hub,
         credentials: CredentialCache,
         hot_path: HotPath,
+        async_path: AsyncHotPath | None = None,
     ) -> None:
         self.hub = hub
         self.credentials = credentials
-        self.lines = GroupCommit(hub, hot_path)
+        self.lines = GroupCommit(hub, hot_path, async_path=async_path)
 
     async def log(self, scope: Scope, status: int, trace: consultations.RequestTrace) -> None:
         """The request's own line if it needs one, then every deferred line, committed."""

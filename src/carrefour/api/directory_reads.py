@@ -17,7 +17,7 @@ logged as the middleware logs it (the request's own line with its 500) and raise
 
 On PostgreSQL the statement is a network round trip: it runs on an asynchronous connection
 (``hot_path.AsyncHotPath``), the event loop serving other requests meanwhile, while the
-consultation line's commit (the group commit's writer thread) is under way. SQLite answers
+consultation line's commit (its own round trip, on the loop too) is under way. SQLite answers
 it in tens of microseconds, less than a hop to a thread and back: it runs on the loop, before
 the line is committed.
 """

@@ -34,7 +34,11 @@ from sqlalchemy import Engine, PoolProxiedConnection, bindparam, event, select
 
 from carrefour.adapters.db import tables as t
 from carrefour.adapters.db.engine import BUSY_TIMEOUT_MS, lock_held
-from carrefour.adapters.db.repositories import write_lines_on_driver
+from carrefour.adapters.db.repositories import (
+    lines_after,
+    write_lines_after,
+    write_lines_on_driver,
+)
 from carrefour.adapters.db.wal import AUTO_CHECKPOINT_PAGES, WalCheckpoints
 from carrefour.domain.directory import IntegrationLine
 from carrefour.domain.periods import Period
@@ -161,7 +165,10 @@ class HotPath:
         self._sql = str(_LINES_OF_NISS.compile(dialect=engine.dialect))
         self._named = engine.dialect.paramstyle in ("named", "pyformat")
         self._reads = _Kept(engine, autocommit=True)
-        self._writes = _Kept(engine, autocommit=False, checkpoints=False)
+        self._writes = _Kept(engine, autocommit=True, checkpoints=False)
+        #: PostgreSQL: the consultation log's head (line count, hash) as the last commit of
+        #: ``commit_lines`` left it (None: unknown, read it first).
+        self._head: tuple[int, str] | None = None
         self._no_wait_writes = _Kept(engine, autocommit=False, checkpoints=False, wait=False)
         self._checkpoints = (
             WalCheckpoints(
@@ -206,22 +213,21 @@ class HotPath:
         return [_line(*row) for row in rows]
 
     def commit_lines(self, entries: Sequence[ConsultationEntry], *, no_wait: bool = False) -> None:
-        """Chain and commit ``entries`` in one transaction of their own: two round trips on
-        PostgreSQL. On SQLite it takes the write lock first (BEGIN IMMEDIATE); with ``no_wait``
-        that fails at once ("database is locked") when another writer holds it, for a caller
-        on an event loop: on the thread's no-wait connection."""
+        """Chain and commit ``entries`` in one transaction of their own: on PostgreSQL one
+        statement after the head as this writer left it (``write_lines_after``). On SQLite it
+        takes the write lock first (BEGIN IMMEDIATE); with ``no_wait`` that fails at once
+        ("database is locked") when another writer holds it, for a caller on an event loop:
+        on the thread's no-wait connection."""
         sqlite = self._dialect.name == "sqlite"
 
         def write(connection: PoolProxiedConnection) -> None:
             cursor: Any = connection.cursor()
             try:
                 if not sqlite:
-                    # Pipelined: the head read is one round trip; the insert, the head's move
-                    # and the COMMIT together are another.
-                    driver: Any = connection.dbapi_connection
-                    with driver.pipeline():
-                        write_lines_on_driver(cursor, self._dialect, entries)
-                        driver.commit()
+                    # in autocommit: one statement, its own transaction, after the head this
+                    # writer left (read again when another writer moved it)
+                    head, self._head = self._head, None
+                    self._head = write_lines_after(cursor, self._dialect, entries, head)
                 else:
                     cursor.execute("BEGIN IMMEDIATE")
                     write_lines_on_driver(cursor, self._dialect, entries)
@@ -258,16 +264,17 @@ class HotPath:
 
 
 class AsyncHotPath:
-    """PostgreSQL: the directory read on the event loop, with psycopg's asynchronous
-    connections (a hop to a thread and back, and the wake-up of the loop from there, cost more
-    CPU than the statement's round trip). A read is one statement on one of ``ASYNC_READERS``
-    autocommit connections.
+    """PostgreSQL: the directory read and the consultation log's group commit on the event loop,
+    with psycopg's asynchronous connections (a hop to a thread and back, and the wake-up of the
+    loop from there, cost more CPU than the statements' round trips).
 
-    The consultation log's commits do not come here. One took the chain's head lock in one round
-    trip and wrote in the next, so the loop had to turn between the two. A route that writes runs
-    its statements on the loop, and at its commit it waits for that same lock: the loop waited for
-    itself, and every request of the process hung. Those commits go to the group commit's writer
-    thread, whose lock never waits for the loop.
+    A read is one statement on one of ``ASYNC_READERS`` autocommit connections. A commit is
+    the statements of ``repositories.lines_after`` on the autocommit writer connection, one
+    commit at a time: each statement is its own transaction, so no lock of the chain's head
+    outlives a round trip. (A commit that read the head ``FOR UPDATE`` in one round trip and
+    wrote in the next held that lock while the loop turned; a route that writes, its statements
+    on the loop too, then waited at its commit for that lock, and every request of the process
+    hung.)
 
     The connections are opened on the loop that first needs them, with the engine's own
     connection parameters, and kept; ``close`` (the server's lifespan) closes them. They belong
@@ -283,6 +290,9 @@ class AsyncHotPath:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._slots = asyncio.Semaphore(readers)
         self._free: list[Any] = []
+        self._writer: Any = None
+        #: the log's head (line count, hash) as the last commit left it (None: read it first)
+        self._head: tuple[int, str] | None = None
         self._all: list[Any] = []
         event.listen(engine, "engine_disposed", self._disposed)
 
@@ -315,9 +325,31 @@ class AsyncHotPath:
                 return [_line(*row) for row in rows]
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def commit_lines(self, entries: Sequence[ConsultationEntry]) -> None:
+        """``HotPath.commit_lines`` on the event loop; its caller commits one group at a time
+        (``consultation_log.GroupCommit``)."""
+        self._on_this_loop()
+        connection = self._writer
+        if connection is None:
+            connection = self._writer = await self._connect()
+        head, self._head = self._head, None
+        steps = lines_after(self._engine.dialect, entries, head)
+        try:
+            sql, params = next(steps)
+            while True:
+                cursor = await connection.execute(sql, params)
+                row = await cursor.fetchone() if cursor.description is not None else None
+                sql, params = steps.send((cursor.rowcount, row))
+        except StopIteration as done:
+            self._head = done.value
+        except BaseException:  # the connection's state is unknown (cancelled too): closed
+            self._writer = None
+            self._discard(connection)
+            raise
+
     async def close(self) -> None:
         """Close every connection (the server stops)."""
-        connections, self._all, self._free = self._all, [], []
+        connections, self._all, self._free, self._writer = self._all, [], [], None
         for connection in connections:
             await connection.close()
 
@@ -357,7 +389,7 @@ class AsyncHotPath:
 
     def _finish_all(self) -> None:
         """Close every connection without a loop (theirs is gone, or the pool was disposed)."""
-        connections, self._all, self._free = self._all, [], []
+        connections, self._all, self._free, self._writer = self._all, [], [], None
         for connection in connections:
             connection.pgconn.finish()
 

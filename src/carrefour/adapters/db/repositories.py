@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
@@ -434,6 +434,7 @@ class _LineStatements:
     def __init__(self, dialect: Any) -> None:
         h = consultation_log_head.c
         head = select(h.lines, h.hash).where(h.id == literal_column("1"))
+        self.peek_head = str(head.compile(dialect=dialect))
         if dialect.name == "postgresql":
             head = head.with_for_update()
         self.read_head = str(head.compile(dialect=dialect))
@@ -453,6 +454,8 @@ class _LineStatements:
         self.new_head = str(
             new_head.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
         )
+        self._dialect = dialect
+        self._after_head: dict[int, str] = {}
         self.named = dialect.paramstyle in ("named", "pyformat")
         if not self.named and (
             tuple(insert_line.positiontup or ()) != _LINE_COLUMNS
@@ -470,17 +473,50 @@ class _LineStatements:
             for position, convert in enumerate(converters)
             if convert is not None
         )
-        self.values = attrgetter(*_LINE_COLUMNS)
+        self.values_of = attrgetter(*_LINE_COLUMNS)
 
     def row(self, line: ConsultationEntry) -> Any:
-        values = list(self.values(line))
-        for position, convert in self.converters:
-            if values[position] is not None:
-                values[position] = convert(values[position])
+        values = self.values(line)
         return dict(zip(_LINE_COLUMNS, values, strict=True)) if self.named else tuple(values)
 
     def head(self, lines: int, digest: str) -> Any:
         return {"new_lines": lines, "new_hash": digest} if self.named else (lines, digest)
+
+    def values(self, line: ConsultationEntry) -> list[Any]:
+        """The insert's values of ``line``, in ``_LINE_COLUMNS`` order, converted."""
+        values = list(self.values_of(line))
+        for position, convert in self.converters:
+            if values[position] is not None:
+                values[position] = convert(values[position])
+        return values
+
+    def after_head(self, count: int) -> str:
+        """PostgreSQL: one statement that moves the head from the hash it was read with
+        (third placeholder) to the new line count and hash (first two) and inserts ``count``
+        lines after it; or, if another writer moved the head meanwhile, does nothing (0 rows).
+        The head's row lock is taken before the lines are numbered, and released at the
+        statement's commit: no lock outlives a round trip."""
+        sql = self._after_head.get(count)
+        if sql is None:
+            quote = self._dialect.identifier_preparer.quote
+            columns = ", ".join(quote(name) for name in _LINE_COLUMNS)
+            kinds = [
+                t.consultation_log.c[name].type.compile(dialect=self._dialect)
+                for name in _LINE_COLUMNS
+            ]
+            typed = ", ".join(f"CAST(%s AS {kind})" for kind in kinds)
+            plain = ", ".join("%s" for _ in kinds)
+            rows = ", ".join(f"({n}, {typed if n == 0 else plain})" for n in range(count))
+            # ordered by the chain: the positions follow the hashes' order
+            sql = self._after_head[count] = (
+                f"WITH moved AS (UPDATE {consultation_log_head.name} SET lines = %s, hash = %s"  # noqa: S608 - names and placeholders
+                " WHERE id = 1 AND hash = %s RETURNING id) "
+                f"INSERT INTO {t.consultation_log.name} ({columns})"
+                f" SELECT {', '.join('v.' + quote(name) for name in _LINE_COLUMNS)}"
+                f" FROM (VALUES {rows}) AS v (chain_order, {columns}) CROSS JOIN moved"
+                " ORDER BY v.chain_order"
+            )
+        return sql
 
 
 _STATEMENTS: dict[str, _LineStatements] = {}
@@ -515,6 +551,79 @@ def write_lines_on_driver(cursor: Any, dialect: Any, entries: Sequence[Consultat
     lines = chained(entries, previous)
     cursor.executemany(statements.insert, [statements.row(line) for line in lines])
     cursor.execute(statements.move_head, statements.head(count + len(lines), lines[-1].hash))
+
+
+#: PostgreSQL: statements of ``write_lines_after`` whose head another writer had moved, in a
+#: row, before it gives up (each reads the head again: only a steady stream of other writers'
+#: commits in between makes it fail).
+HEAD_ATTEMPTS = 50
+#: Lines inserted by one statement at most (14 placeholders each; PostgreSQL takes 65,535).
+LINES_PER_STATEMENT = 1_000
+
+
+#: A statement of ``lines_after``, to run, and what its cursor gave back: the row count, and
+#: the first row if it returns rows.
+Statement = tuple[str, Sequence[Any]]
+Outcome = tuple[int, Any]
+
+
+def write_lines_after(
+    cursor: Any, dialect: Any, entries: Sequence[ConsultationEntry], head: tuple[int, str] | None
+) -> tuple[int, str]:
+    """``lines_after`` run on a blocking autocommit ``cursor``; returns the head it left."""
+    steps = lines_after(dialect, entries, head)
+    try:
+        sql, params = next(steps)
+        while True:
+            cursor.execute(sql, params)
+            row = cursor.fetchone() if cursor.description is not None else None
+            sql, params = steps.send((cursor.rowcount, row))
+    except StopIteration as done:
+        return cast(tuple[int, str], done.value)
+
+
+def lines_after(
+    dialect: Any, entries: Sequence[ConsultationEntry], head: tuple[int, str] | None
+) -> Generator[Statement, Outcome, tuple[int, str]]:
+    """PostgreSQL: the statements that chain ``entries`` after the log's head and commit them,
+    each on an autocommit connection (its own transaction, one round trip), one for each
+    ``LINES_PER_STATEMENT`` lines. ``head``: the head (line count, hash) as this writer last
+    left it, or None to read it. A statement that finds the head moved by another writer (a use
+    case's transaction, another process) inserts nothing; the head is read again and the lines
+    chained after it. No lock outlives a statement, so a caller on an event loop may run them
+    with the loop turning in between. Returns the head after the last line."""
+    statements = line_statements(dialect)
+    for start in range(0, len(entries), LINES_PER_STATEMENT):
+        part = entries[start : start + LINES_PER_STATEMENT]
+        for _attempt in range(HEAD_ATTEMPTS):
+            if head is None:
+                head = yield from _peek_head(statements)
+            count, previous = head
+            lines = chained(part, previous)
+            moved = (count + len(lines), lines[-1].hash)
+            params: list[Any] = [moved[0], moved[1], previous]
+            for line in lines:
+                params += statements.values(line)
+            inserted, _ = yield statements.after_head(len(lines)), params
+            if inserted == len(lines):
+                head = moved
+                break
+            head = None
+        else:
+            raise RuntimeError(
+                f"the consultation log's head moved under {HEAD_ATTEMPTS} writes in a row"
+            )
+    if head is None:
+        head = yield from _peek_head(statements)
+    return head
+
+
+def _peek_head(statements: _LineStatements) -> Generator[Statement, Outcome, tuple[int, str]]:
+    _, row = yield statements.peek_head, ()
+    if row is None:  # the log's first lines: its head is created (once, whoever is first)
+        yield statements.new_head + " ON CONFLICT DO NOTHING", ()
+        _, row = yield statements.peek_head, ()
+    return int(row[0]), str(row[1])
 
 
 def line_statements(dialect: Any) -> _LineStatements:

@@ -102,7 +102,7 @@ def test_a_lock_held_longer_sends_the_group_to_the_writer_thread(
     hub: Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sqlite_only(hub)
-    monkeypatch.setattr(consultation_log, "LOCK_RETRY_FOR_SECONDS", 0.05)
+    monkeypatch.setattr(consultation_log, "GROUP_LOCK_RETRY_FOR_SECONDS", 0.05)
     hot_path = HotPath(hub.engine)
     group = GroupCommit(hub, hot_path)
     niss = make_niss()

@@ -55,10 +55,10 @@ WRITER_IDLE_SECONDS = 5.0
 #: the first, doubling up to the last. A worker's heartbeat or a checkpoint starting the log
 #: over holds it a few milliseconds: the group waits about that long, where SQLite's busy
 #: handler on the writer thread slept 1, 2, 5 then 10 ms (a wait of 8 to 18 ms).
-LOCK_RETRY_SECONDS = (0.00025, 0.002)
+GROUP_LOCK_RETRY_SECONDS = (0.00025, 0.002)
 #: SQLite: seconds the loop tries again before the group goes to the writer thread (a batch
 #: chunk holding the lock for longer: the thread waits for it, up to the busy timeout).
-LOCK_RETRY_FOR_SECONDS = 1.0
+GROUP_LOCK_RETRY_FOR_SECONDS = 1.0
 
 
 class _Waiting:
@@ -92,11 +92,13 @@ class GroupCommit:
     are committed on the loop itself, with a BEGIN IMMEDIATE that does not wait: SQLite's write
     transaction is a fraction of a millisecond, cheaper than a hop to a thread and back. When
     another writer holds the lock, that attempt fails at once and the loop tries again a
-    moment later (``LOCK_RETRY_SECONDS``), the lines of the requests arriving meanwhile joining
-    the group; a lock held longer than ``LOCK_RETRY_FOR_SECONDS`` (a batch chunk) sends the
-    group to the writer thread, which waits for it off the loop. On PostgreSQL (a commit
-    there is network round trips) a task of the loop commits the groups with ``async_path``,
-    the loop serving other requests meanwhile; without it, the writer thread does."""
+    moment later (``GROUP_LOCK_RETRY_SECONDS``), the lines of the requests arriving meanwhile
+    joining the group; a lock held longer than ``GROUP_LOCK_RETRY_FOR_SECONDS`` (a batch
+    chunk) sends the group to the writer thread, which waits for it off the loop. (A route that
+    writes waits for the lock on its own schedule, ``deps.ROUTE_LOCK_RETRY_SECONDS``, up to the
+    busy timeout.) On PostgreSQL (a commit there is network round trips) a task of the loop
+    commits the groups with ``async_path``, the loop serving other requests meanwhile; without
+    it, the writer thread does."""
 
     def __init__(
         self,
@@ -199,14 +201,14 @@ class GroupCommit:
 
     def _retry_on_loop(self, group: list[_Waiting]) -> bool:
         """Try ``group`` again a moment later on the loop (another writer has the lock); False
-        once the lock has been held ``LOCK_RETRY_FOR_SECONDS``."""
+        once the lock has been held ``GROUP_LOCK_RETRY_FOR_SECONDS``."""
         loop = group[0].loop
         now = loop.time()
-        first, most = LOCK_RETRY_SECONDS
+        first, most = GROUP_LOCK_RETRY_SECONDS
         if self._retry_delay == 0.0:
             self._locked_since = now
             self._retry_delay = first
-        elif now - self._locked_since >= LOCK_RETRY_FOR_SECONDS:
+        elif now - self._locked_since >= GROUP_LOCK_RETRY_FOR_SECONDS:
             self._retry_delay = 0.0
             return False
         else:

@@ -59,8 +59,8 @@ def _write_slots() -> asyncio.Semaphore:
 #: Seconds between the loop's attempts at the write lock another writer holds: the first,
 #: doubling up to the last; and how long it tries before the request fails as SQLite's busy
 #: timeout would have it fail ("database is locked").
-LOCK_RETRY_SECONDS = (0.00025, 0.005)
-LOCK_WAIT_SECONDS = BUSY_TIMEOUT_MS / 1000
+ROUTE_LOCK_RETRY_SECONDS = (0.00025, 0.005)
+ROUTE_LOCK_WAIT_SECONDS = BUSY_TIMEOUT_MS / 1000
 
 
 async def get_uow(hub: Annotated[Hub, Depends(get_hub)]) -> AsyncIterator[UnitOfWork]:
@@ -74,12 +74,12 @@ async def get_uow(hub: Annotated[Hub, Depends(get_hub)]) -> AsyncIterator[UnitOf
 
 
 async def _write_lock(uow: SqlUnitOfWork) -> None:
-    delay, most = LOCK_RETRY_SECONDS
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    delay, most = ROUTE_LOCK_RETRY_SECONDS
+    deadline = time.monotonic() + ROUTE_LOCK_WAIT_SECONDS
     while not uow.try_begin():
         if time.monotonic() > deadline:
             raise sqlite3.OperationalError(
-                f"database is locked: another writer held it for {LOCK_WAIT_SECONDS:.0f} s"
+                f"database is locked: another writer held it for {ROUTE_LOCK_WAIT_SECONDS:.0f} s"
             )
         await asyncio.sleep(delay)
         delay = min(delay * 2, most)

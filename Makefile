@@ -28,12 +28,15 @@ lint: $(STAMP)
 
 ## bench: the benchmarks on SQLite and PostgreSQL, a table and benchmarks/results/*.json
 ## (wrk is installed from Debian when missing; BENCH_SCALE=0.1 or bench-quick for a short run)
-BENCH_POSTGRES ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# PostgreSQL through its Unix socket when it runs on this machine (a local round trip costs
+# less than over TCP: docs/operations.md), else over TCP
+PG_SOCKET := /var/run/postgresql
+BENCH_POSTGRES ?= $(if $(wildcard $(PG_SOCKET)/.s.PGSQL.5432),postgresql+psycopg://postgres@/test?host=$(PG_SOCKET),postgresql+psycopg://postgres@127.0.0.1:5432/test)
 BENCH_SCALE ?= 1
 bench: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get install -y wrk >/dev/null 2>&1 || \
 		sudo apt-get install -y wrk >/dev/null 2>&1 || echo "wrk could not be installed")
-	$(BIN)/python -m benchmarks --scale $(BENCH_SCALE) $(if $(BENCH_POSTGRES),--postgres $(BENCH_POSTGRES))
+	$(BIN)/python -m benchmarks --scale $(BENCH_SCALE) $(if $(BENCH_POSTGRES),--postgres '$(BENCH_POSTGRES)')
 
 bench-quick:
 	$(MAKE) bench BENCH_SCALE=0.1

@@ -174,6 +174,8 @@ def main() -> None:
         "scale": args.scale,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "load_average": os.getloadavg(),
+        # how the hub reached PostgreSQL (a Unix socket or TCP), without a password
+        "postgres": make_url(args.postgres).render_as_string() if args.postgres else None,
         "seconds": time.perf_counter() - started,
         "figures": [f.as_json() for f in figures],
     }

@@ -7,15 +7,22 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import make_url
 
 from carrefour.adapters.db import repositories
 from carrefour.adapters.db.hot_path import AsyncHotPath, HotPath
-from carrefour.bootstrap import Hub
+from carrefour.api.app import create_app
+from carrefour.bootstrap import Hub, bootstrap
+from carrefour.config import Settings
 from carrefour.services.consultations import verify_log
+from carrefour.services.institutions import issue_credential
+from tests.api.test_directory_read_path import add_lines
 from tests.api.test_log_checkpoints import entry
-from tests.support import make_niss
+from tests.support import FakeClock, make_niss
 
 
 def logged(hub: Hub) -> list[str]:
@@ -95,3 +102,40 @@ def test_the_event_loop_s_commits_and_another_writer_keep_one_chain(hub: Hub) ->
     finally:
         other.close()
     assert logged(hub) == persons
+
+
+#: Debian's directory of PostgreSQL's Unix socket (a hub on the database's host connects there).
+SOCKET_DIRECTORY = Path("/var/run/postgresql")
+
+
+def test_a_hub_on_postgresql_s_unix_socket_reads_and_logs_on_the_loop(
+    database_url: str, clock: FakeClock, tmp_path: Path
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a Unix socket of PostgreSQL; SQLite is a file")
+    if not (SOCKET_DIRECTORY / ".s.PGSQL.5432").exists():
+        pytest.skip(f"no PostgreSQL socket in {SOCKET_DIRECTORY} on this machine")
+    url = make_url(database_url).set(host=None, port=None)
+    url = url.update_query_dict({"host": str(SOCKET_DIRECTORY)})
+    settings = Settings(
+        database_url=url.render_as_string(hide_password=False),
+        run_worker_in_server=False,
+        signing_key=tmp_path / "signing.key",
+    )
+    hub = bootstrap(settings, clock=clock)
+    niss = make_niss()
+    try:
+        add_lines(hub, niss, "mut-100")
+        with hub.uow() as uow:
+            token = issue_credential(uow, institution="mut-100")
+            uow.commit()
+        with TestClient(create_app(hub)) as client:
+            assert client.app.state.async_hot_path is not None  # type: ignore[attr-defined]
+            answer = client.get(
+                f"/v1/directory/{niss}", headers={"Authorization": f"Bearer {token}"}
+            )
+        assert answer.status_code == 200
+        assert [item["institution"] for item in answer.json()["items"]] == ["mut-100"]
+        assert logged(hub)[-1] == niss  # its line, committed by the loop over the socket
+    finally:
+        hub.dispose()
